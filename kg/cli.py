@@ -1,0 +1,179 @@
+"""The `kg` command: validate, fmt, locate, stats, query, compare, export (and serve, later)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .paths import DATA
+
+
+def _cmd_validate(args) -> int:
+    from .validate import validate
+
+    report = validate(Path(args.data), [Path(p) for p in args.add])
+    violations = report.violations
+    if args.focus:
+        from .validate import focus_on
+
+        violations = focus_on(violations, [Path(f) for f in args.focus])
+    for violation in violations:
+        print(violation)
+    if args.focus and not violations:
+        print(f"ok for {', '.join(args.focus)} ({len(report.violations)} violation(s) elsewhere)")
+        return 0
+    if report.ok:
+        print(f"ok: {report.triples} triples valid ({report.seconds:.1f} s)")
+        return 0
+    print(f"FAILED: {len(report.violations)} violation(s)", file=sys.stderr)
+    return 1
+
+
+def _cmd_fmt(args) -> int:
+    from .dataset import curated_files
+    from .fmt import format_file
+
+    files = [Path(p) for p in args.files] or curated_files(Path(args.data))
+    errors = [e for path in files for e in format_file(path)]
+    for error in errors:
+        print(error, file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _cmd_locate(args) -> int:
+    from rdflib import Graph, URIRef
+
+    from .evidence import annotation_triples, locate
+    from .turtle import serialize
+
+    spans = locate(args.quote)
+    if not spans:
+        print("not found in any seed", file=sys.stderr)
+        return 1
+    for i, span in enumerate(spans, 1):
+        context = span.seed.text[max(0, span.start - 30): span.end + 30].replace("\n", "⏎")
+        print(f"#{i} {span.seed.identifier} [{span.start}:{span.end}] …{context}…")
+        if args.body:
+            graph = Graph()
+            for triple in annotation_triples(span, URIRef(args.body)):
+                graph.add(triple)
+            print(serialize(graph))
+    return 0
+
+
+def _cmd_stats(args) -> int:
+    from .stats import compute_stats, format_stats
+
+    stats = compute_stats()
+    print(json.dumps(stats, ensure_ascii=False, indent=2) if args.json else format_stats(stats))
+    return 0
+
+
+def _cmd_query(args) -> int:
+    from .query import run_query
+
+    text = Path(args.file).read_text(encoding="utf-8") if args.file else args.sparql
+    if not text:
+        print("give a query as an argument or with --file", file=sys.stderr)
+        return 2
+    try:
+        print(run_query(text, args.format), end="")
+    except SyntaxError as exc:
+        print(f"SPARQL syntax error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from .analysis import UnknownLocality, compare_localities, format_comparison
+    from .store import build_store
+
+    try:
+        result = compare_localities(build_store(), args.localities)
+    except UnknownLocality as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_comparison(result))
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from .export import export
+
+    data = export(args.format)
+    if args.output:
+        Path(args.output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def _cmd_recall(args) -> int:
+    from .recall import recall_report
+    from .store import build_store
+
+    report = recall_report(build_store())
+    for term in report["missing"]:
+        print(f"missing {term.kind}: {term.text}  ({term.seed} @{term.offset})")
+    for term in report["stale_exclusions"]:
+        print(f"stale exclusion (represented in the graph, or not in the seeds): {term}")
+    print(f"{report['terms']} quoted terms, {report['titles']} titles: {report['represented']} represented, "
+          f"{report['excluded']} excluded, {len(report['missing'])} missing")
+    return 1 if report["missing"] or report["stale_exclusions"] else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kg", description="Zhili knowledge graph tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="SHACL, QC queries, provenance and canonical form")
+    p.add_argument("--data", default=str(DATA), help="curated data folder (default kg/data)")
+    p.add_argument("--add", action="append", default=[], metavar="FILE", help="also load FILE (e.g. a fixture)")
+    p.add_argument("--focus", action="append", default=[], metavar="FILE",
+                   help="report only violations about subjects of FILE (while curating one file)")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("fmt", help="expand zl:quote shorthand and rewrite curated files canonically")
+    p.add_argument("files", nargs="*")
+    p.add_argument("--data", default=str(DATA))
+    p.set_defaults(func=_cmd_fmt)
+
+    p = sub.add_parser("locate", help="find a verbatim span in the seeds (offsets in code points)")
+    p.add_argument("quote")
+    p.add_argument("--body", help="print the annotation Turtle for this fact IRI")
+    p.set_defaults(func=_cmd_locate)
+
+    p = sub.add_parser("recall", help="quoted terms and titles of the seeds missing from the graph")
+    p.set_defaults(func=_cmd_recall)
+
+    p = sub.add_parser("stats", help="counts of localities, mechanisms, adoptions, figures…")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_stats)
+
+    p = sub.add_parser("query", help="run SPARQL over the graph")
+    p.add_argument("sparql", nargs="?")
+    p.add_argument("--file")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.set_defaults(func=_cmd_query)
+
+    p = sub.add_parser("compare", help="compare localities by zh or en name")
+    p.add_argument("localities", nargs="+")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("export", help="the whole dataset")
+    p.add_argument("--format", choices=["turtle", "nquads", "jsonld", "csv"], default="turtle")
+    p.add_argument("--output", "-o")
+    p.set_defaults(func=_cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

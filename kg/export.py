@@ -1,0 +1,65 @@
+"""`kg export`: the whole dataset as Turtle, N-Quads, JSON-LD or CSV (one row per adoption)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pyoxigraph as ox
+
+from .dataset import dataset_files, load_rdflib
+from .paths import CONTEXT_FILE
+from .store import build_store, select
+
+FORMATS = ("turtle", "nquads", "jsonld", "csv")
+
+_ADOPTION_ROWS = """
+SELECT ?adoption ?locality ?localityZh ?localityEn ?mechanism ?mechanismZh ?mechanismEn ?categoryEn
+       ?localName ?gloss ?detailsEn
+       (GROUP_CONCAT(DISTINCT ?exact; SEPARATOR=" | ") AS ?evidence)
+       (GROUP_CONCAT(DISTINCT ?source; SEPARATOR=" ") AS ?sources)
+WHERE {
+  ?adoption a zl:Adoption ; zl:locality ?locality ; zl:mechanism ?mechanism ; zl:localName ?localName ; zl:gloss ?gloss .
+  ?locality rdfs:label ?localityZh , ?localityEn . FILTER(LANG(?localityZh) = "zh" && LANG(?localityEn) = "en")
+  ?mechanism skos:prefLabel ?mechanismZh , ?mechanismEn ; skos:broader/skos:prefLabel ?categoryEn .
+  FILTER(LANG(?mechanismZh) = "zh" && LANG(?mechanismEn) = "en" && LANG(?categoryEn) = "en")
+  OPTIONAL { ?adoption zl:details ?detailsEn . FILTER(LANG(?detailsEn) = "en") }
+  OPTIONAL { ?ann oa:hasBody ?adoption ; oa:hasTarget ?t . ?t oa:hasSource ?source ; oa:hasSelector/oa:exact ?exact . }
+}
+GROUP BY ?adoption ?locality ?localityZh ?localityEn ?mechanism ?mechanismZh ?mechanismEn ?categoryEn ?localName ?gloss ?detailsEn
+ORDER BY ?locality ?adoption
+"""
+
+
+def export(fmt: str, store: ox.Store | None = None) -> bytes:
+    """Serialize the whole dataset in fmt."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "jsonld":
+        context = json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
+        graph = load_rdflib(dataset_files())
+        return graph.serialize(format="json-ld", context=context, auto_compact=True).encode("utf-8")
+    store = store or build_store()
+    if fmt == "nquads":
+        return store.dump(format=ox.RdfFormat.N_QUADS)
+    if fmt == "turtle":
+        graph = ox.Store()
+        for quad in store:
+            graph.add(ox.Quad(quad.subject, quad.predicate, quad.object))
+        return graph.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=_prefixes())
+    rows = select(store, _ADOPTION_ROWS)
+    buffer = io.StringIO()
+    columns = ["adoption", "locality", "localityZh", "localityEn", "mechanism", "mechanismZh", "mechanismEn",
+               "categoryEn", "localName", "gloss", "detailsEn", "evidence", "sources"]
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: row.get(c) or "" for c in columns})
+    return buffer.getvalue().encode("utf-8")
+
+
+def _prefixes() -> dict[str, str]:
+    from .namespaces import PREFIXES
+
+    return dict(PREFIXES)

@@ -1,0 +1,32 @@
+"""Bring curated Turtle files into canonical form (and expand quote shorthand)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph
+
+from .evidence import expand_quotes
+from .turtle import leading_comment, serialize
+
+
+def canonical_text(path: Path, expand: bool = True) -> tuple[str, list[str]]:
+    """The canonical text of a curated file and any errors found on the way."""
+    text = path.read_text(encoding="utf-8")
+    graph = Graph()
+    try:
+        graph.parse(data=text, format="turtle")
+    except Exception as exc:  # rdflib raises several parser exception types
+        return text, [f"{path}: Turtle syntax error: {exc}"]
+    errors = expand_quotes(graph) if expand else []
+    if errors:
+        return text, [f"{path}: {e}" for e in errors]
+    return serialize(graph, leading_comment(text)), []
+
+
+def format_file(path: Path) -> list[str]:
+    """Rewrite path canonically; return errors (file unchanged on error)."""
+    text, errors = canonical_text(path)
+    if not errors and text != path.read_text(encoding="utf-8"):
+        path.write_text(text, encoding="utf-8")
+    return errors

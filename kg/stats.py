@@ -1,0 +1,60 @@
+"""`kg stats`: how much the graph holds, overall and per locality."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from .store import build_store, select
+
+_TOTALS = {
+    "localities": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a zl:Locality }",
+    "mechanism_categories": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a zl:MechanismCategory }",
+    "mechanism_concepts": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a zl:Mechanism }",
+    "adoptions": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a zl:Adoption }",
+    "figures": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a zl:Figure }",
+    "tier_chains": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a zl:TierChain }",
+    "tiers": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a zl:Tier }",
+    "documents": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a zl:PolicyDocument }",
+    "annotations": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a oa:Annotation }",
+    "layout_notes": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a zl:LayoutNote }",
+    "sources": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a zl:SourceDocument }",
+}
+
+_PER_LOCALITY = """
+SELECT ?loc ?zh ?en
+  (COUNT(DISTINCT ?a) AS ?adoptions) (COUNT(DISTINCT ?m) AS ?mechanisms)
+  (COUNT(DISTINCT ?f) AS ?figures) (COUNT(DISTINCT ?t) AS ?tiers)
+  (COUNT(DISTINCT ?d) AS ?documents)
+WHERE {
+  ?loc a zl:Locality ; rdfs:label ?zh , ?en .
+  FILTER(LANG(?zh) = "zh" && LANG(?en) = "en")
+  OPTIONAL { ?a a zl:Adoption ; zl:locality ?loc ; zl:mechanism ?m }
+  OPTIONAL { ?f a zl:Figure ; zl:locality ?loc }
+  OPTIONAL { ?c zl:locality ?loc ; zl:hasTier ?t }
+  OPTIONAL { ?d a zl:PolicyDocument ; zl:citedBy ?loc }
+}
+GROUP BY ?loc ?zh ?en ORDER BY ?loc
+"""
+
+
+def compute_stats(store: ox.Store | None = None) -> dict:
+    """Totals, triple count and one entry per locality."""
+    store = store or build_store()
+    totals = {key: select(store, q)[0]["n"] for key, q in _TOTALS.items()}
+    totals["triples"] = len(store)
+    per = {}
+    for row in select(store, _PER_LOCALITY):
+        key = row["loc"].rsplit("/", 1)[-1]
+        per[key] = {k: row[k] for k in ("zh", "en", "adoptions", "mechanisms", "figures", "tiers", "documents")}
+    return {"totals": totals, "localities": per}
+
+
+def format_stats(stats: dict) -> str:
+    lines = [f"{key:22} {value}" for key, value in stats["totals"].items()]
+    lines.append("")
+    lines.append(f"{'locality':18} {'adoptions':>9} {'mechanisms':>10} {'figures':>7} {'tiers':>5} {'documents':>9}")
+    for key, row in stats["localities"].items():
+        lines.append(
+            f"{key:18} {row['adoptions']:>9} {row['mechanisms']:>10} {row['figures']:>7} {row['tiers']:>5} {row['documents']:>9}  {row['zh']} {row['en']}"
+        )
+    return "\n".join(lines)

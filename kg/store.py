@@ -1,0 +1,45 @@
+"""The pyoxigraph store: one named graph per file; queries see their union by default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .dataset import dataset_files, graph_name
+from .namespaces import PREFIXES
+from .paths import DATA
+
+
+def build_store(
+    files: list[Path] | None = None, location: Path | None = None
+) -> ox.Store:
+    """Load files into a fresh store, in memory unless location is given (then replaced)."""
+    files = files if files is not None else dataset_files(DATA)
+    store = ox.Store(str(location)) if location else ox.Store()
+    if location:
+        store.clear()
+    for path in files:
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(graph_name(path))))
+    store.optimize() if location else None
+    return store
+
+
+def select(store: ox.Store, query: str, **kwargs) -> list[dict[str, object]]:
+    """Run a SELECT with project prefixes over the union graph; rows of python values."""
+    kwargs.setdefault("use_default_graph_as_union", True)
+    result = store.query(query, prefixes=PREFIXES, **kwargs)
+    variables = [v.value for v in result.variables]
+    return [{name: to_python(row[name]) for name in variables} for row in result]
+
+
+def to_python(node) -> object:
+    """A pyoxigraph term as a plain value: IRI string, literal value, or None."""
+    if node is None:
+        return None
+    if isinstance(node, ox.Literal):
+        dt = node.datatype.value
+        if dt.endswith(("#integer", "#nonNegativeInteger", "#int", "#long")):
+            return int(node.value)
+        return node.value
+    return node.value
