@@ -124,6 +124,21 @@ def _cmd_recall(args) -> int:
     return 1 if report["missing"] or report["stale_exclusions"] else 0
 
 
+def _cmd_examples(args) -> int:
+    from .examples import load_examples, render_section, write_readme
+    from .store import build_store
+
+    store = build_store()
+    if args.write:
+        from . import diagram
+
+        write_readme(store)
+        diagram.write_readme()
+    else:
+        print(render_section(store, load_examples()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kg", description="Zhili knowledge graph tools")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -147,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("recall", help="quoted terms and titles of the seeds missing from the graph")
     p.set_defaults(func=_cmd_recall)
+
+    p = sub.add_parser("examples", help="run the worked example queries (and --write them into the README)")
+    p.add_argument("--write", action="store_true")
+    p.set_defaults(func=_cmd_examples)
 
     p = sub.add_parser("stats", help="counts of localities, mechanisms, adoptions, figures…")
     p.add_argument("--json", action="store_true")

@@ -56,8 +56,8 @@ def _width(text: str) -> int:
 def format_table(names: list[str], rows: list[list[str]]) -> str:
     widths = [max([_width(n)] + [_width(r[i]) for r in rows]) for i, n in enumerate(names)]
     pad = lambda text, w: text + " " * (w - _width(text))  # noqa: E731
-    lines = [" | ".join(pad(n, w) for n, w in zip(names, widths))]
+    lines = [" | ".join(pad(n, w) for n, w in zip(names, widths)).rstrip()]
     lines.append("-+-".join("-" * w for w in widths))
-    lines += [" | ".join(pad(c, w) for c, w in zip(row, widths)) for row in rows]
+    lines += [" | ".join(pad(c, w) for c, w in zip(row, widths)).rstrip() for row in rows]
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines) + "\n"

@@ -37,13 +37,16 @@ GROUP BY ?loc ?zh ?en ORDER BY ?loc
 """
 
 
-def compute_stats(store: ox.Store | None = None) -> dict:
-    """Totals, triple count and one entry per locality."""
-    store = store or build_store()
-    totals = {key: select(store, q)[0]["n"] for key, q in _TOTALS.items()}
-    totals["triples"] = len(store)
+def compute_stats(store: ox.Store | None = None, run=None, triples: int | None = None) -> dict:
+    """Totals, triple count and one entry per locality (run: a SELECT function, for other stores)."""
+    if run is None:
+        store = store or build_store()
+        run = lambda q: select(store, q)  # noqa: E731
+        triples = len(store)
+    totals = {key: run(q)[0]["n"] for key, q in _TOTALS.items()}
+    totals["triples"] = triples
     per = {}
-    for row in select(store, _PER_LOCALITY):
+    for row in run(_PER_LOCALITY):
         key = row["loc"].rsplit("/", 1)[-1]
         per[key] = {k: row[k] for k in ("zh", "en", "adoptions", "mechanisms", "figures", "tiers", "documents")}
     return {"totals": totals, "localities": per}

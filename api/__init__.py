@@ -1,0 +1,1 @@
+"""Zhili's web service: SPARQL 1.1 endpoint, REST/JSON-LD API and linked-data pages."""

@@ -1,0 +1,104 @@
+"""The app factory: `create_app()` serves the validated embedded graph; tests pass their own repository."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kg.stats import compute_stats
+
+from .pages import Pages
+from .repository import EmbeddedRepository, Repository
+from .routers import linked_data, pages, rest, sparql
+from .security import SecurityHeadersMiddleware
+from .service import Service
+from .settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("zhili")
+
+CLASS_COUNTS = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class"""
+
+
+def default_repository(settings: Settings) -> Repository:
+    """The embedded store, built from the curated files after they pass `kg validate`."""
+    from kg.paths import DATA
+    from kg.store import build_store
+    from kg.validate import validate
+
+    data = Path(settings.data_dir) if settings.data_dir else DATA
+    report = validate(data)
+    if not report.ok:
+        raise RuntimeError("the curated data does not validate; refusing to serve it:\n"
+                           + "\n".join(map(str, report.violations[:20])))
+    from kg.dataset import dataset_files
+
+    return EmbeddedRepository(build_store(dataset_files(data)))
+
+
+def create_app(settings: Settings | None = None, repository: Repository | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        repo = repository or default_repository(settings)
+        service = Service.create(settings, repo)
+        service.extra["class_counts"] = {r["class"]: r["n"] for r in repo.select(CLASS_COUNTS)}
+        service.extra["stats"] = compute_stats(run=repo.select, triples=service.triples)
+        app.state.service = service
+        app.state.pages = Pages(service)
+        await service.start_pool()
+        log.info("serving %d quads (%s store)", service.triples, repo.kind)
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    app = FastAPI(
+        title="Zhili API",
+        version="1.0.0",
+        description="Urban grassroots governance knowledge graph: REST/JSON(-LD) API, SPARQL 1.1 endpoint at /sparql, "
+                    "linked-data pages. Read-only; every fact carries verbatim evidence.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
+                       allow_headers=["*"], expose_headers=["Zhili-Truncated", "Zhili-Rows"])
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "path", "body"))
+            parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+        return JSONResponse({"detail": "; ".join(parts) or "invalid request"}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404 and request.app.state.pages.wants_html(request):
+            return request.app.state.pages.not_found(request, str(exc.detail))
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(sparql.router)
+    app.include_router(rest.router)
+    app.include_router(linked_data.router)
+    app.include_router(pages.router)
+
+    @app.get("/health", tags=["service"], summary="Store and worker state")
+    async def health(request: Request):
+        service = request.app.state.service
+        pool = service.pool
+        return {"status": "ok", **service.repo.health(), "triples": service.triples, "checksum": service.checksum,
+                "workers": pool.worker_pids() if pool else [], "network_isolated_workers": pool.isolated if pool else None,
+                "pool": vars(pool.stats) if pool else None}
+
+    return app

@@ -1,0 +1,355 @@
+"""An in-memory view of the curated graph, read once from the repository at start-up.
+
+The graph is read-only while served, so REST endpoints and pages read these
+plain Python objects instead of querying per request. Everything here comes
+from SPARQL over the repository; nothing is read from the Turtle files.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from kg.namespaces import ID
+from kg.seeds import load_seeds
+
+from .repository import Repository
+
+
+def local_id(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass
+class Label:
+    zh: str = ""
+    en: str = ""
+
+    def get(self, lang: str) -> str:
+        return (self.zh or self.en) if lang == "zh" else (self.en or self.zh)
+
+
+@dataclass
+class Evidence:
+    iri: str
+    id: str
+    source: str  # source id (file stem)
+    exact: str
+    start: int
+    end: int
+    bodies: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Category:
+    iri: str
+    id: str
+    label: Label
+    definition: str
+    mechanisms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Mechanism:
+    iri: str
+    id: str
+    label: Label
+    definition: str
+    category: str
+    alt_labels: list[str] = field(default_factory=list)
+    adoptions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Locality:
+    iri: str
+    id: str
+    label: Label
+    level: Label
+    province: Label
+    parent_city: Label | None
+    sources: list[str] = field(default_factory=list)
+    adoptions: list[str] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    chains: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Adoption:
+    iri: str
+    id: str
+    locality: str
+    mechanism: str
+    local_name: str
+    gloss: str
+    details: Label
+    related_terms: list[str] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Figure:
+    iri: str
+    id: str
+    locality: str
+    adoption: str | None
+    label: Label
+    value: str | None
+    min_value: str | None
+    max_value: str | None
+    unit: Label
+    printed: str
+    qualifier: str
+    period: str | None = None
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Tier:
+    iri: str
+    id: str
+    rank: int
+    local_name: str
+    label: Label
+    org_type: Label
+    counts: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TierChain:
+    iri: str
+    id: str
+    locality: str
+    label: Label
+    local_name: str | None
+    tiers: list[Tier] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    iri: str
+    id: str
+    title: str
+    label: Label
+    issued_by: list[tuple[str, Label]] = field(default_factory=list)
+    cited_by: list[str] = field(default_factory=list)
+    establishes: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Note:
+    iri: str
+    id: str
+    issue: Label
+    locality: str | None
+    comment: str
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Source:
+    iri: str
+    id: str
+    identifier: str
+    label: Label
+    headlines: list[str]
+    bylines: list[str]
+    sha256: str
+    covers: list[str]
+    text: str
+    evidence: list[str] = field(default_factory=list)
+
+
+def _label(rows: list[dict], key: str = "label") -> Label:
+    out = Label()
+    for row in rows:
+        value, lang = row.get(key), row.get(key + "Lang")
+        if value and lang == "zh" and not out.zh:
+            out.zh = value
+        elif value and lang == "en" and not out.en:
+            out.en = value
+    return out
+
+
+Q_LABELS = """
+SELECT ?s ?label (LANG(?label) AS ?labelLang) WHERE {
+  VALUES ?p { rdfs:label skos:prefLabel }
+  ?s ?p ?label . FILTER(STRSTARTS(STR(?s), "https://w3id.org/zhili/"))
+}"""
+Q_CATEGORIES = "SELECT ?c ?def WHERE { ?c a zl:MechanismCategory . OPTIONAL { ?c skos:definition ?def FILTER(LANG(?def) = 'en') } }"
+Q_MECHANISMS = """
+SELECT ?m ?cat ?def ?alt WHERE { ?m a zl:Mechanism ; skos:broader ?cat .
+  OPTIONAL { ?m skos:definition ?def FILTER(LANG(?def) = 'en') } OPTIONAL { ?m skos:altLabel ?alt } }"""
+Q_LOCALITIES = """
+SELECT ?l ?level ?province ?parent ?seed WHERE { ?l a zl:Locality ; zl:adminLevel ?level ; zl:province ?province .
+  OPTIONAL { ?l zl:parentCity ?parent } OPTIONAL { ?l zl:describedIn ?seed } }"""
+Q_ADOPTIONS = """
+SELECT ?a ?l ?m ?name ?gloss ?details (LANG(?details) AS ?detailsLang) ?related WHERE {
+  ?a a zl:Adoption ; zl:locality ?l ; zl:mechanism ?m ; zl:localName ?name ; zl:gloss ?gloss .
+  OPTIONAL { ?a zl:details ?details } OPTIONAL { ?a zl:relatedTerm ?related } }"""
+Q_FIGURES = """
+SELECT ?f ?l ?a ?value ?min ?max ?unit (LANG(?unit) AS ?unitLang) ?printed ?q ?period WHERE {
+  ?f a zl:Figure ; zl:locality ?l ; zl:printedValue ?printed ; zl:qualifier ?q .
+  OPTIONAL { ?f zl:adoption ?a } OPTIONAL { ?f schema:value ?value } OPTIONAL { ?f schema:minValue ?min ; schema:maxValue ?max }
+  OPTIONAL { ?f schema:unitText ?unit } OPTIONAL { ?f zl:period ?period } }"""
+Q_TIERS = """
+SELECT ?c ?l ?chainName ?t ?rank ?tierName ?type ?count WHERE {
+  ?c a zl:TierChain ; zl:locality ?l ; zl:hasTier ?t . OPTIONAL { ?c zl:localName ?chainName }
+  ?t zl:rank ?rank ; zl:localName ?tierName ; zl:orgType ?type . OPTIONAL { ?t zl:tierCount ?count } }"""
+Q_DOCUMENTS = """
+SELECT ?d ?title ?issuer ?cited ?est WHERE { ?d a zl:PolicyDocument ; dcterms:title ?title .
+  OPTIONAL { ?d zl:issuedBy ?issuer } OPTIONAL { ?d zl:citedBy ?cited } OPTIONAL { ?d zl:establishes ?est } }"""
+Q_NOTES = """
+SELECT ?n ?issue ?l ?comment WHERE { ?n a zl:LayoutNote ; zl:layoutIssue ?issue .
+  OPTIONAL { ?n zl:locality ?l } OPTIONAL { ?n rdfs:comment ?comment FILTER(LANG(?comment) = 'en') } }"""
+Q_EVIDENCE = """
+SELECT ?ann ?body ?seed ?exact ?start ?end WHERE {
+  ?ann a oa:Annotation ; oa:hasBody ?body ; oa:hasTarget ?t .
+  ?t oa:hasSource ?seed ; oa:hasSelector ?q , ?p .
+  ?q a oa:TextQuoteSelector ; oa:exact ?exact . ?p a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end . }"""
+Q_SOURCES = """
+SELECT ?s ?id ?sha ?headline ?byline ?covers WHERE { ?s a zl:SourceDocument ; dcterms:identifier ?id ; zl:sha256 ?sha .
+  OPTIONAL { ?s zl:headline ?headline } OPTIONAL { ?s zl:byline ?byline } OPTIONAL { ?s zl:covers ?covers } }"""
+
+
+def _group(rows: list[dict], key: str) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        out[row[key]].append(row)
+    return out
+
+
+def _uniq(values) -> list:
+    return list(dict.fromkeys(v for v in values if v is not None))
+
+
+class Catalog:
+    """Every entity of the graph as Python objects, with indexes by id and IRI."""
+
+    def __init__(self, repo: Repository):
+        labels: dict[str, list[dict]] = _group(repo.select(Q_LABELS), "s")
+        self.labels = {iri: _label(rows) for iri, rows in labels.items()}
+        lab = lambda iri: self.labels.get(iri, Label(local_id(iri), local_id(iri)))  # noqa: E731
+
+        self.evidence: dict[str, Evidence] = {}
+        for iri, rows in _group(repo.select(Q_EVIDENCE), "ann").items():
+            r = rows[0]
+            self.evidence[iri] = Evidence(iri, local_id(iri), local_id(r["seed"]), r["exact"], int(r["start"]), int(r["end"]),
+                                          sorted(_uniq(x["body"] for x in rows)))
+        evidence_of: dict[str, list[str]] = defaultdict(list)
+        for ev in sorted(self.evidence.values(), key=lambda e: (e.source, e.start)):
+            for body in ev.bodies:
+                evidence_of[body].append(ev.iri)
+
+        self.categories: dict[str, Category] = {}
+        for r in repo.select(Q_CATEGORIES):
+            self.categories[r["c"]] = Category(r["c"], local_id(r["c"]), lab(r["c"]), r["def"] or "")
+        self.mechanisms: dict[str, Mechanism] = {}
+        for iri, rows in _group(repo.select(Q_MECHANISMS), "m").items():
+            self.mechanisms[iri] = Mechanism(iri, local_id(iri), lab(iri), rows[0]["def"] or "", rows[0]["cat"],
+                                             sorted(_uniq(r["alt"] for r in rows)))
+            self.categories[rows[0]["cat"]].mechanisms.append(iri)
+
+        self.localities: dict[str, Locality] = {}
+        for iri, rows in _group(repo.select(Q_LOCALITIES), "l").items():
+            r = rows[0]
+            self.localities[iri] = Locality(iri, local_id(iri), lab(iri), lab(r["level"]), lab(r["province"]),
+                                            lab(r["parent"]) if r["parent"] else None,
+                                            [local_id(s) for s in _uniq(x["seed"] for x in rows)],
+                                            evidence=evidence_of.get(iri, []))
+
+        self.adoptions: dict[str, Adoption] = {}
+        for iri, rows in _group(repo.select(Q_ADOPTIONS), "a").items():
+            r = rows[0]
+            details = _label(rows, "details")
+            self.adoptions[iri] = Adoption(iri, local_id(iri), r["l"], r["m"], r["name"], r["gloss"], details,
+                                           sorted(_uniq(x["related"] for x in rows)), evidence=evidence_of.get(iri, []))
+            self.localities[r["l"]].adoptions.append(iri)
+            self.mechanisms[r["m"]].adoptions.append(iri)
+
+        self.figures: dict[str, Figure] = {}
+        for iri, rows in _group(repo.select(Q_FIGURES), "f").items():
+            r = rows[0]
+            self.figures[iri] = Figure(iri, local_id(iri), r["l"], r["a"], lab(iri), r["value"], r["min"], r["max"],
+                                       _label(rows, "unit"), r["printed"], local_id(r["q"]), r["period"],
+                                       evidence=evidence_of.get(iri, []))
+            self.localities[r["l"]].figures.append(iri)
+            if r["a"] in self.adoptions:
+                self.adoptions[r["a"]].figures.append(iri)
+
+        self.chains: dict[str, TierChain] = {}
+        for iri, rows in _group(repo.select(Q_TIERS), "c").items():
+            chain = TierChain(iri, local_id(iri), rows[0]["l"], lab(iri), rows[0]["chainName"], evidence=evidence_of.get(iri, []))
+            for t_iri, t_rows in _group(rows, "t").items():
+                t = t_rows[0]
+                chain.tiers.append(Tier(t_iri, local_id(t_iri), int(t["rank"]), t["tierName"], lab(t_iri), lab(t["type"]),
+                                        sorted(_uniq(x["count"] for x in t_rows)), evidence_of.get(t_iri, [])))
+            chain.tiers.sort(key=lambda t: t.rank)
+            self.chains[iri] = chain
+            self.localities[chain.locality].chains.append(iri)
+
+        self.documents: dict[str, Document] = {}
+        for iri, rows in _group(repo.select(Q_DOCUMENTS), "d").items():
+            doc = Document(iri, local_id(iri), rows[0]["title"], lab(iri),
+                           [(i, lab(i)) for i in _uniq(r["issuer"] for r in rows)],
+                           _uniq(r["cited"] for r in rows), _uniq(r["est"] for r in rows), evidence_of.get(iri, []))
+            self.documents[iri] = doc
+            for loc in doc.cited_by:
+                if loc in self.localities:
+                    self.localities[loc].documents.append(iri)
+
+        self.notes: dict[str, Note] = {}
+        for iri, rows in _group(repo.select(Q_NOTES), "n").items():
+            r = rows[0]
+            self.notes[iri] = Note(iri, local_id(iri), lab(r["issue"]), r["l"], r["comment"] or "", evidence_of.get(iri, []))
+            if r["l"] in self.localities:
+                self.localities[r["l"]].notes.append(iri)
+
+        texts = {s.iri: s.text for s in load_seeds()}
+        self.sources: dict[str, Source] = {}
+        for iri, rows in _group(repo.select(Q_SOURCES), "s").items():
+            r = rows[0]
+            self.sources[iri] = Source(iri, local_id(iri), r["id"], lab(iri), _uniq(x["headline"] for x in rows),
+                                       _uniq(x["byline"] for x in rows), r["sha"], _uniq(x["covers"] for x in rows),
+                                       texts.get(iri, ""))
+        for ev in self.evidence.values():
+            src = self.sources.get(ID + "source/" + ev.source)
+            if src:
+                src.evidence.append(ev.iri)
+        for src in self.sources.values():
+            src.evidence.sort(key=lambda e: (self.evidence[e].start, self.evidence[e].end))
+
+        for loc in self.localities.values():
+            loc.adoptions.sort()
+            loc.figures.sort()
+        self.by_id = {
+            "locality": {l.id: l for l in self.localities.values()},
+            "mechanism": {m.id: m for m in self.mechanisms.values()} | {c.id: c for c in self.categories.values()},
+            "document": {d.id: d for d in self.documents.values()},
+            "source": {s.id: s for s in self.sources.values()},
+        }
+
+    def label(self, iri: str | None) -> Label:
+        if not iri:
+            return Label()
+        if iri in self.adoptions:
+            return Label(self.adoptions[iri].local_name, self.adoptions[iri].gloss)
+        return self.labels.get(iri, Label(local_id(iri), local_id(iri)))
+
+    def entity(self, iri: str) -> Any:
+        for table in (self.localities, self.mechanisms, self.categories, self.adoptions, self.figures, self.chains,
+                      self.documents, self.notes, self.sources, self.evidence):
+            if iri in table:
+                return table[iri]
+        return None
+
+    def kind(self, iri: str) -> str:
+        return iri[len(ID):].split("/", 1)[0] if iri.startswith(ID) else "resource"

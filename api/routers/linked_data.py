@@ -1,0 +1,58 @@
+"""Every IRI minted under https://w3id.org/zhili/ resolves here: HTML for browsers, RDF by Accept."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+
+from kg.namespaces import BASE, ID
+from kg.paths import ONTOLOGY_FILE
+
+from ..catalog import local_id
+from ..linked import describe, serialize
+from ..negotiate import choose
+
+router = APIRouter(tags=["linked data"])
+_OFFERED = ["text/html", "text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
+_PAGES = {"locality": "/localities/{}", "mechanism": "/mechanisms/{}", "document": "/documents/{}", "source": "/sources/{}"}
+
+
+def _negotiate(request: Request) -> str:
+    chosen = choose(request.headers.get("accept"), _OFFERED)
+    if chosen is None:
+        raise HTTPException(406, "available as " + ", ".join(_OFFERED))
+    return chosen
+
+
+@router.get("/id/{path:path}", summary="Resolve a minted IRI (HTML, Turtle, JSON-LD, N-Triples, RDF/XML)")
+async def resolve(path: str, request: Request):
+    iri = ID + path
+    service = request.app.state.service
+    cat = service.catalog
+    media = _negotiate(request)
+    triples = await asyncio.to_thread(describe, service.repo, iri)
+    if not triples:
+        raise HTTPException(404, f"{iri} is not in the graph")
+    if media == "text/html":
+        kind = path.split("/", 1)[0]
+        if kind in _PAGES and local_id(iri) in cat.by_id.get(kind, {}):
+            return RedirectResponse(_PAGES[kind].format(local_id(iri)) + (f"?lang={request.query_params['lang']}"
+                                    if "lang" in request.query_params else ""), status_code=303)
+        entity = cat.entity(iri)
+        own = [t for t in triples if t.subject.value == iri]
+        return request.app.state.pages.render(request, "resource.html", iri=iri, entity=entity, triples=own,
+                                              kind=kind, evidence=[cat.evidence[e] for e in getattr(entity, "evidence", [])
+                                                                   if e in cat.evidence])
+    return Response(serialize(triples, media), media_type=media, headers={"Vary": "Accept"})
+
+
+@router.get("/ontology", summary="The Zhili OWL ontology (Turtle)")
+def ontology(request: Request):
+    return Response(ONTOLOGY_FILE.read_bytes(), media_type="text/turtle")
+
+
+@router.get("/graph/{path:path}", include_in_schema=False)
+def graph_name(path: str):
+    return PlainTextResponse(f"{BASE}graph/{path} names a graph of the dataset; query it with GRAPH in /sparql\n")

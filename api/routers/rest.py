@@ -1,0 +1,156 @@
+"""The REST/JSON API under /api (JSON-LD for entities on Accept: application/ld+json)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from kg.export import FORMATS, export as export_dataset
+
+from .. import views
+from ..linked import describe, to_jsonld
+from ..models import (CompareModel, ErrorModel, LocalityModel, LocalitySummary, MechanismModel, MechanismSummary,
+                      SearchModel, SourceModel, SourceSummary, StatsModel)
+from ..negotiate import choose
+
+router = APIRouter(prefix="/api", tags=["REST API"])
+NOT_FOUND = {404: {"model": ErrorModel, "description": "unknown id"}}
+BAD = {422: {"model": ErrorModel, "description": "bad parameters"}}
+
+
+def _cat(request: Request):
+    return request.app.state.service.catalog
+
+
+def _lookup(request: Request, kind: str, entity_id: str):
+    try:
+        return views.get(_cat(request), kind, entity_id)
+    except views.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+def _wants_jsonld(request: Request) -> bool:
+    return choose(request.headers.get("accept"), ["application/json", "application/ld+json"]) == "application/ld+json" \
+        and "ld+json" in (request.headers.get("accept") or "")
+
+
+async def _jsonld(request: Request, iri: str) -> Response:
+    repo = request.app.state.service.repo
+    triples = await asyncio.to_thread(describe, repo, iri)
+    return Response(to_jsonld(triples), media_type="application/ld+json")
+
+
+@router.get("/localities", response_model=list[LocalitySummary], summary="All localities")
+def list_localities(request: Request):
+    cat = _cat(request)
+    return [views.locality_summary(cat, l) for l in sorted(cat.localities.values(), key=lambda l: l.id)]
+
+
+@router.get("/localities/{locality_id}", response_model=LocalityModel, responses=NOT_FOUND,
+            summary="One locality: mechanisms by category, figures, tier chains, documents, sources")
+async def get_locality(locality_id: str, request: Request):
+    loc = _lookup(request, "locality", locality_id)
+    if _wants_jsonld(request):
+        return await _jsonld(request, loc.iri)
+    return views.locality(_cat(request), loc)
+
+
+@router.get("/mechanisms", response_model=list[MechanismSummary], summary="All mechanism concepts with category and spread")
+def list_mechanisms(request: Request, category: str | None = Query(None, description="category id, e.g. category-grid")):
+    cat = _cat(request)
+    items = sorted(cat.mechanisms.values(), key=lambda m: (cat.label(m.category).en, m.label.en))
+    if category is not None:
+        known = {c.id for c in cat.categories.values()}
+        if category not in known:
+            raise HTTPException(422, f"unknown category {category!r}; known: {', '.join(sorted(known))}")
+        items = [m for m in items if cat.categories[m.category].id == category]
+    return [views.mechanism_summary(cat, m) for m in items]
+
+
+@router.get("/mechanisms/{mechanism_id}", response_model=MechanismModel, responses=NOT_FOUND,
+            summary="One mechanism: definition, adopting localities with local variants and evidence")
+async def get_mechanism(mechanism_id: str, request: Request):
+    m = _lookup(request, "mechanism", mechanism_id)
+    if m.iri not in _cat(request).mechanisms:
+        raise HTTPException(404, f"{mechanism_id!r} is a category, not a mechanism; see /api/mechanisms?category={mechanism_id}")
+    if _wants_jsonld(request):
+        return await _jsonld(request, m.iri)
+    return views.mechanism(_cat(request), m)
+
+
+@router.get("/compare", response_model=CompareModel, responses={**NOT_FOUND, **BAD},
+            summary="Any number of localities side by side")
+def compare(request: Request, localities: str = Query(..., max_length=2000,
+                                                     description="comma-separated ids or zh/en names, at least two")):
+    names = [n for n in (p.strip() for p in localities.split(",")) if n]
+    if len(names) < 2:
+        raise HTTPException(422, "give at least two localities, comma-separated, e.g. localities=jinchang,lanzhou")
+    try:
+        iris = views.resolve_localities(_cat(request), names)
+    except views.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    if len(iris) < 2:
+        raise HTTPException(422, "the names given resolve to fewer than two different localities")
+    return views.compare(_cat(request), iris)
+
+
+@router.get("/search", response_model=SearchModel, responses=BAD, summary="Search zh or en labels and text")
+def search(request: Request, q: str = Query(..., min_length=1, max_length=200, description="zh or en text"),
+           limit: int = Query(50, ge=1, le=500)):
+    if not q.strip():
+        raise HTTPException(422, "the search text is empty")
+    hits, total = request.app.state.service.search.search(q, limit)
+    return SearchModel(query=q, total=total, hits=hits)
+
+
+@router.get("/sources", response_model=list[SourceSummary], summary="The seed documents")
+def list_sources(request: Request):
+    cat = _cat(request)
+    return [views.source_summary(cat, s) for s in sorted(cat.sources.values(), key=lambda s: s.id)]
+
+
+@router.get("/sources/{source_id}", response_model=SourceModel, responses=NOT_FOUND,
+            summary="One source: metadata, full text and the evidence spans in it")
+def get_source(source_id: str, request: Request):
+    return views.source(_cat(request), _lookup(request, "source", source_id))
+
+
+@router.get("/documents/{document_id}", responses=NOT_FOUND, summary="One policy document")
+async def get_document(document_id: str, request: Request):
+    d = _lookup(request, "document", document_id)
+    if _wants_jsonld(request):
+        return await _jsonld(request, d.iri)
+    return views.document(_cat(request), d)
+
+
+@router.get("/labels", summary="zh/en labels of every labelled IRI (used by the query page)")
+def labels(request: Request) -> dict[str, dict[str, str]]:
+    cat = _cat(request)
+    out = {iri: {"zh": l.zh, "en": l.en} for iri, l in cat.labels.items()}
+    out.update({a.iri: {"zh": a.local_name, "en": a.gloss} for a in cat.adoptions.values()})
+    return out
+
+
+@router.get("/stats", response_model=StatsModel, summary="Counts and the checksum of the served dataset")
+def stats(request: Request):
+    service = request.app.state.service
+    return StatsModel(**service.extra["stats"], checksum=service.checksum, store=service.repo.kind)
+
+
+_EXPORT_TYPES = {"turtle": "text/turtle", "nquads": "application/n-quads", "jsonld": "application/ld+json",
+                 "csv": "text/csv; charset=utf-8"}
+
+
+@router.get("/export", summary="The whole dataset (Turtle, N-Quads, JSON-LD, CSV of adoptions)", responses=BAD)
+async def export(request: Request, format: str = Query("turtle", description="turtle | nquads | jsonld | csv")):
+    if format not in FORMATS:
+        raise HTTPException(422, f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    service = request.app.state.service
+    cache = service.extra.setdefault("exports", {})
+    if format not in cache:
+        cache[format] = await asyncio.to_thread(export_dataset, format, getattr(service.repo, "store", None))
+    suffix = {"turtle": "ttl", "nquads": "nq", "jsonld": "jsonld", "csv": "csv"}[format]
+    return Response(cache[format], media_type=_EXPORT_TYPES[format],
+                    headers={"Content-Disposition": f'attachment; filename="zhili.{suffix}"'})

@@ -1,0 +1,159 @@
+"""Write SPARQL results ourselves so row and byte caps can stop a result part-way.
+
+SELECT/ASK: SPARQL 1.1 JSON, XML, CSV, TSV. CONSTRUCT/DESCRIBE: Turtle,
+N-Triples, RDF/XML, JSON-LD via pyoxigraph's serializers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from kg.namespaces import PREFIXES
+
+RESULT_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+GRAPH_TYPES = {
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+}
+_RDF_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
+@dataclass
+class Written:
+    body: bytes
+    rows: int
+    truncated: str | None  # None, or why the result was cut
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {k: _json_term(getattr(term, k)) for k in ("subject", "predicate", "object")}}
+    return {"type": "literal", "value": str(term)}
+
+
+def _xml_term(term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    return f"<literal>{escape(str(term))}</literal>"
+
+
+def _csv_cell(term) -> str:
+    if term is None:
+        return ""
+    value = term.value if isinstance(term, (ox.NamedNode, ox.Literal)) else (
+        f"_:{term.value}" if isinstance(term, ox.BlankNode) else str(term))
+    if any(c in value for c in ',"\r\n'):
+        value = '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _tsv_cell(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        # TSV uses the Turtle form of terms
+        return str(term).replace("\t", "\\t").replace("\n", "\\n")
+    return str(term)
+
+
+def write_boolean(value: bool, fmt: str) -> Written:
+    if fmt == "json":
+        return Written(json.dumps({"head": {}, "boolean": value}).encode(), 1, None)
+    if fmt == "xml":
+        body = ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
+                f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n")
+        return Written(body.encode(), 1, None)
+    return Written(("true\n" if value else "false\n").encode(), 1, None)
+
+
+def write_solutions(solutions: ox.QuerySolutions, fmt: str, max_rows: int, max_bytes: int) -> Written:
+    """Serialize rows until a cap is reached; the result stays well-formed when cut."""
+    names = [v.value for v in solutions.variables]
+    head, tail, rows, size, truncated = [], [], 0, 0, None
+    parts: list[str] = []
+    if fmt == "json":
+        head_text = '{"head":{"vars":' + json.dumps(names) + '},"results":{"bindings":['
+        tail_text = "]}}"
+    elif fmt == "xml":
+        head_text = ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+                     + "".join(f"<variable name={quoteattr(n)}/>" for n in names) + "</head><results>\n")
+        tail_text = "</results></sparql>\n"
+    elif fmt == "csv":
+        head_text, tail_text = ",".join(names) + "\r\n", ""
+    else:
+        head_text, tail_text = "\t".join(f"?{n}" for n in names) + "\n", ""
+    size = len(head_text.encode()) + len(tail_text.encode())
+    for solution in solutions:
+        if rows >= max_rows:
+            truncated = f"row limit of {max_rows} reached"
+            break
+        if fmt == "json":
+            item = json.dumps({n: _json_term(solution[n]) for n in names if solution[n] is not None}, ensure_ascii=False)
+            piece = ("," if rows else "") + item
+        elif fmt == "xml":
+            piece = "<result>" + "".join(
+                f"<binding name={quoteattr(n)}>{_xml_term(solution[n])}</binding>" for n in names if solution[n] is not None
+            ) + "</result>\n"
+        elif fmt == "csv":
+            piece = ",".join(_csv_cell(solution[n]) for n in names) + "\r\n"
+        else:
+            piece = "\t".join(_tsv_cell(solution[n]) for n in names) + "\n"
+        piece_size = len(piece.encode())
+        if size + piece_size > max_bytes:
+            truncated = f"result size limit of {max_bytes} bytes reached"
+            break
+        parts.append(piece)
+        size += piece_size
+        rows += 1
+    return Written((head_text + "".join(parts) + tail_text).encode(), rows, truncated)
+
+
+def write_triples(triples: ox.QueryTriples, fmt: str, max_rows: int, max_bytes: int) -> Written:
+    kept, truncated = [], None
+    for triple in triples:
+        if len(kept) >= max_rows:
+            truncated = f"triple limit of {max_rows} reached"
+            break
+        kept.append(triple)
+    kwargs = {"prefixes": PREFIXES} if fmt in ("turtle", "rdfxml") else {}
+    body = ox.serialize(kept, format=_RDF_FORMATS[fmt], **kwargs)
+    while len(body) > max_bytes and kept:
+        kept = kept[: len(kept) // 2]
+        truncated = f"result size limit of {max_bytes} bytes reached"
+        body = ox.serialize(kept, format=_RDF_FORMATS[fmt], **kwargs)
+    return Written(body, len(kept), truncated)

@@ -1,0 +1,243 @@
+"""Turn catalog entities into response models (shared by the REST API and the pages)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from itertools import combinations
+
+from .catalog import Adoption, Catalog, Evidence, Figure, Label, local_id
+from .models import (AdopterModel, AdoptionModel, CategoryGroup, CompareModel, ComparableFigure, DocumentModel,
+                     DocumentSummary, EvidenceModel, FigureModel, LabelModel, LocalityModel, LocalitySummary,
+                     MechanismModel, MechanismSummary, NoteModel, Ref, SearchHit, SharedMechanism, SimilarityModel,
+                     SourceModel, SourceSummary, SpanModel, TierChainModel, TierModel)
+
+
+class NotFound(LookupError):
+    """An id that names nothing in the graph."""
+
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,120}$")
+
+
+def lab(label: Label) -> LabelModel:
+    return LabelModel(zh=label.zh, en=label.en)
+
+
+def reader_url(ev: Evidence) -> str:
+    return f"/sources/{ev.source}#{ev.id}"
+
+
+def evidence(cat: Catalog, iris: list[str]) -> list[EvidenceModel]:
+    out = []
+    for iri in iris:
+        ev = cat.evidence[iri]
+        out.append(EvidenceModel(id=ev.id, iri=ev.iri, source=ev.source, exact=ev.exact, start=ev.start, end=ev.end,
+                                 reader=reader_url(ev)))
+    return out
+
+
+def ref(cat: Catalog, iri: str) -> Ref:
+    return Ref(id=local_id(iri), iri=iri, label=lab(cat.label(iri)))
+
+
+def figure(cat: Catalog, f: Figure) -> FigureModel:
+    return FigureModel(id=f.id, iri=f.iri, label=lab(f.label), value=float(f.value) if f.value is not None else None,
+                       value_text=f.value, min_value=f.min_value, max_value=f.max_value, unit=lab(f.unit),
+                       printed=f.printed, qualifier=f.qualifier, period=f.period,
+                       adoption=local_id(f.adoption) if f.adoption else None, evidence=evidence(cat, f.evidence))
+
+
+def adoption(cat: Catalog, a: Adoption) -> AdoptionModel:
+    mech = cat.mechanisms[a.mechanism]
+    return AdoptionModel(id=a.id, iri=a.iri, locality=ref(cat, a.locality), mechanism=ref(cat, a.mechanism),
+                         category=ref(cat, mech.category), local_name=a.local_name, gloss=a.gloss, details=lab(a.details),
+                         related_terms=a.related_terms, figures=[figure(cat, cat.figures[f]) for f in a.figures],
+                         evidence=evidence(cat, a.evidence))
+
+
+def get(cat: Catalog, kind: str, entity_id: str):
+    """The entity of a kind by id; NotFound with a message naming the id otherwise."""
+    if not _ID.match(entity_id or ""):
+        raise NotFound(f"no {kind} with id {entity_id!r}: ids are letters, digits, '-' and '_'")
+    found = cat.by_id[kind].get(entity_id)
+    if found is None:
+        raise NotFound(f"no {kind} with id {entity_id!r}; list them at /api/{kind if kind != 'locality' else 'localitie'}s")
+    return found
+
+
+def locality_summary(cat: Catalog, loc) -> LocalitySummary:
+    return LocalitySummary(id=loc.id, iri=loc.iri, label=lab(loc.label), level=lab(loc.level), province=lab(loc.province),
+                           parent_city=lab(loc.parent_city) if loc.parent_city else None,
+                           adoption_count=len(loc.adoptions),
+                           mechanism_count=len({cat.adoptions[a].mechanism for a in loc.adoptions}),
+                           figure_count=len(loc.figures))
+
+
+def document_summary(cat: Catalog, d) -> DocumentSummary:
+    return DocumentSummary(id=d.id, iri=d.iri, title=d.title, label=lab(d.label),
+                           issued_by=[Ref(id=local_id(i), iri=i, label=lab(l)) for i, l in d.issued_by],
+                           cited_by=[ref(cat, c) for c in d.cited_by], establishes=[ref(cat, m) for m in d.establishes])
+
+
+def document(cat: Catalog, d) -> DocumentModel:
+    return DocumentModel(**document_summary(cat, d).model_dump(), evidence=evidence(cat, d.evidence))
+
+
+def note(cat: Catalog, n) -> NoteModel:
+    return NoteModel(id=n.id, iri=n.iri, issue=lab(n.issue), locality=ref(cat, n.locality) if n.locality else None,
+                     comment=n.comment, evidence=evidence(cat, n.evidence))
+
+
+def chain(cat: Catalog, c) -> TierChainModel:
+    return TierChainModel(
+        id=c.id, iri=c.iri, label=lab(c.label), local_name=c.local_name, evidence=evidence(cat, c.evidence),
+        tiers=[TierModel(rank=t.rank, local_name=t.local_name, label=lab(t.label), org_type=lab(t.org_type),
+                         counts=[figure(cat, cat.figures[f]) for f in t.counts if f in cat.figures],
+                         evidence=evidence(cat, t.evidence)) for t in c.tiers])
+
+
+def locality(cat: Catalog, loc) -> LocalityModel:
+    groups: dict[str, list] = {}
+    for a_iri in loc.adoptions:
+        a = cat.adoptions[a_iri]
+        groups.setdefault(cat.mechanisms[a.mechanism].category, []).append(adoption(cat, a))
+    ordered = sorted(groups.items(), key=lambda kv: cat.label(kv[0]).en)
+    return LocalityModel(
+        **locality_summary(cat, loc).model_dump(), sources=loc.sources,
+        mechanisms_by_category=[CategoryGroup(category=ref(cat, c), adoptions=items) for c, items in ordered],
+        figures=[figure(cat, cat.figures[f]) for f in loc.figures],
+        tier_chains=[chain(cat, cat.chains[c]) for c in loc.chains],
+        documents=[document_summary(cat, cat.documents[d]) for d in loc.documents],
+        layout_notes=[note(cat, cat.notes[n]) for n in loc.notes])
+
+
+def mechanism_summary(cat: Catalog, m) -> MechanismSummary:
+    return MechanismSummary(id=m.id, iri=m.iri, label=lab(m.label), category=ref(cat, m.category), alt_labels=m.alt_labels,
+                            localities=len({cat.adoptions[a].locality for a in m.adoptions}))
+
+
+def mechanism(cat: Catalog, m) -> MechanismModel:
+    adopters = []
+    for a_iri in sorted(m.adoptions, key=lambda a: (cat.label(cat.adoptions[a].locality).en, a)):
+        a = cat.adoptions[a_iri]
+        adopters.append(AdopterModel(locality=ref(cat, a.locality), local_name=a.local_name, gloss=a.gloss, adoption=a.id,
+                                     details=lab(a.details), evidence=evidence(cat, a.evidence)))
+    docs = [ref(cat, d.iri) for d in cat.documents.values() if m.iri in d.establishes]
+    return MechanismModel(**mechanism_summary(cat, m).model_dump(), definition=m.definition, adopters=adopters, documents=docs)
+
+
+def resolve_localities(cat: Catalog, names: list[str]) -> list[str]:
+    """Locality IRIs from ids or zh/en names (case-insensitive)."""
+    out = []
+    for name in names:
+        needle = name.strip().lower()
+        match = [l.iri for l in cat.localities.values()
+                 if needle in (l.id.lower(), l.label.zh.lower(), l.label.en.lower())]
+        if len(match) != 1:
+            known = ", ".join(sorted(l.id for l in cat.localities.values()))
+            raise NotFound(f"unknown locality {name!r}; known ids: {known}")
+        out.append(match[0])
+    return list(dict.fromkeys(out))
+
+
+def compare(cat: Catalog, iris: list[str]) -> CompareModel:
+    mechs = {iri: {cat.adoptions[a].mechanism for a in cat.localities[iri].adoptions} for iri in iris}
+    names = {iri: {} for iri in iris}
+    for iri in iris:
+        for a_iri in cat.localities[iri].adoptions:
+            a = cat.adoptions[a_iri]
+            names[iri].setdefault(a.mechanism, []).append(a.local_name)
+    everything = set().union(*mechs.values())
+    shared_set = set.intersection(*mechs.values())
+
+    def shared_model(m: str, among: list[str]) -> SharedMechanism:
+        return SharedMechanism(mechanism=ref(cat, m), category=ref(cat, cat.mechanisms[m].category),
+                               variants={local_id(i): sorted(set(names[i][m])) for i in among if m in names[i]})
+
+    key = lambda m: (cat.label(cat.mechanisms[m].category).en, cat.label(m).en)  # noqa: E731
+    partial = [m for m in everything - shared_set if sum(m in mechs[i] for i in iris) > 1]
+    figures_by_measure: dict[tuple[str, str], dict[str, list]] = {}
+    for iri in iris:
+        for f_iri in cat.localities[iri].figures:
+            f = cat.figures[f_iri]
+            figures_by_measure.setdefault((f.label.en.lower(), f.unit.en), {}).setdefault(local_id(iri), []).append(f)
+    comparable = [
+        ComparableFigure(measure=m, unit=u, values={k: [figure(cat, f) for f in v] for k, v in vals.items()})
+        for (m, u), vals in sorted(figures_by_measure.items()) if len(vals) > 1
+    ]
+    return CompareModel(
+        localities=[ref(cat, i) for i in iris],
+        shared=[shared_model(m, iris) for m in sorted(shared_set, key=key)],
+        partially_shared=[shared_model(m, iris) for m in sorted(partial, key=key)],
+        unique={local_id(i): [ref(cat, m) for m in sorted(mechs[i] - set().union(*(mechs[j] for j in iris if j != i)), key=key)]
+                for i in iris},
+        comparable_figures=comparable,
+        similarity=[SimilarityModel(a=local_id(a), b=local_id(b),
+                                    jaccard=round(len(mechs[a] & mechs[b]) / len(mechs[a] | mechs[b]), 3) if mechs[a] | mechs[b] else 0.0,
+                                    shared=len(mechs[a] & mechs[b])) for a, b in combinations(iris, 2)])
+
+
+def fold(text: str) -> str:
+    """Case- and width-folded text for matching (full-width Latin and digits become ASCII)."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+class SearchIndex:
+    """Label and substring search across localities, mechanisms, adoptions and documents, in Python."""
+
+    def __init__(self, cat: Catalog):
+        self.entries = []
+        for l in cat.localities.values():
+            self._add("locality", l.id, l.iri, l.label, [l.label.zh, l.label.en], f"/localities/{l.id}")
+        for m in cat.mechanisms.values():
+            self._add("mechanism", m.id, m.iri, m.label, [m.label.zh, m.label.en, *m.alt_labels], f"/mechanisms/{m.id}",
+                      [m.definition])
+        for a in cat.adoptions.values():
+            self._add("adoption", a.id, a.iri, Label(a.local_name, a.gloss), [a.local_name, a.gloss, *a.related_terms],
+                      f"/localities/{local_id(a.locality)}#{a.id}", [a.details.zh, a.details.en])
+        for d in cat.documents.values():
+            self._add("document", d.id, d.iri, d.label, [d.title, d.label.zh, d.label.en], f"/documents/{d.id}")
+
+    def _add(self, kind, id_, iri, label, names, url, texts=()):
+        self.entries.append((kind, id_, iri, label, [(n, fold(n)) for n in names if n], [(t, fold(t)) for t in texts if t], url))
+
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        q = fold(query.strip())
+        hits = []
+        for kind, id_, iri, label, names, texts, url in self.entries:
+            best, matched = 0.0, ""
+            for name, folded in names:
+                if folded == q:
+                    score = 1.0
+                elif folded.startswith(q):
+                    score = 0.8
+                elif q in folded:
+                    score = 0.6
+                else:
+                    continue
+                if score > best:
+                    best, matched = score, name
+            if not best:
+                for text, folded in texts:
+                    if q in folded:
+                        best, matched = 0.3, text
+                        break
+            if best:
+                boost = {"locality": 0.05, "mechanism": 0.04, "document": 0.02, "adoption": 0.0}[kind]
+                hits.append(SearchHit(kind=kind, id=id_, iri=iri, label=lab(label), matched=matched,
+                                      score=round(best + boost, 3), url=url))
+        hits.sort(key=lambda h: (-h.score, h.kind, h.id))
+        return hits[:limit], len(hits)
+
+
+def source_summary(cat: Catalog, s) -> SourceSummary:
+    return SourceSummary(id=s.id, iri=s.iri, identifier=s.identifier, label=lab(s.label), headlines=s.headlines,
+                         bylines=s.bylines, sha256=s.sha256, covers=[ref(cat, c) for c in s.covers],
+                         characters=len(s.text), evidence_spans=len(s.evidence))
+
+
+def source(cat: Catalog, s) -> SourceModel:
+    spans = [SpanModel(evidence=evidence(cat, [e])[0], supports=[ref(cat, b) for b in cat.evidence[e].bodies])
+             for e in s.evidence]
+    return SourceModel(**source_summary(cat, s).model_dump(), text=s.text, spans=spans)
