@@ -139,6 +139,13 @@ def _cmd_examples(args) -> int:
     return 0
 
 
+def _cmd_serve(args) -> int:
+    import uvicorn
+
+    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kg", description="Zhili knowledge graph tools")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -181,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("localities", nargs="+")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("serve", help="run the web service (SPARQL endpoint, API, pages)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("export", help="the whole dataset")
     p.add_argument("--format", choices=["turtle", "nquads", "jsonld", "csv"], default="turtle")

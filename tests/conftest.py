@@ -16,3 +16,69 @@ def store():
 @pytest.fixture(scope="session")
 def base_report():
     return validate()
+
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+LIVE_TIMEOUT = 3.0  # the query time limit of the live test server, in seconds
+LIVE_MAX_ROWS = 2000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """`kg serve` in a subprocess on a free loopback port: the real app over real HTTP."""
+
+    def __init__(self, env: dict[str, str]):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        kg = str(Path(sys.executable).parent / "kg")
+        self.log = open(ROOT / "tests" / "artifacts" / f"server-{self.port}.log", "wb")
+        self.process = subprocess.Popen([kg, "serve", "--port", str(self.port), "--log-level", "warning"],
+                                        env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}; see {self.log.name}")
+            try:
+                if httpx.get(self.url + "/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        raise RuntimeError("server did not become healthy in 120 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def live():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    server = LiveServer({"ZHILI_QUERY_TIMEOUT": str(LIVE_TIMEOUT), "ZHILI_MAX_ROWS": str(LIVE_MAX_ROWS),
+                         "ZHILI_QUEUE_TIMEOUT": "20"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def http(live):
+    with httpx.Client(base_url=live.url, timeout=30) as client:
+        yield client

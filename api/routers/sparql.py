@@ -128,7 +128,7 @@ async def _handle(request: Request) -> Response:
     except Refused as refused:
         return _error(refused.status, refused.message)
     except QueryTimeout:
-        return _error(503, f"query stopped: it ran longer than the {settings.query_timeout:g} s limit "
+        return _error(503, f"query stopped: it exceeded the {settings.query_timeout:g} s time limit "
                            "(ZHILI_QUERY_TIMEOUT); its worker was killed and replaced")
     except PoolBusy:
         return _error(503, "all query workers are busy; try again shortly")

@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 log = logging.getLogger("zhili.sparql")
 
@@ -154,7 +154,6 @@ class PoolStats:
     busy_refusals: int = 0
     queries: int = 0
     crashed: int = 0
-    pids: list[int] = field(default_factory=list)
 
 
 class QueryPool:
