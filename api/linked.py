@@ -15,12 +15,12 @@ from .repository import Repository
 # and their evidence annotations with targets and selectors.
 DESCRIBE = """
 CONSTRUCT { ?s ?p ?o } WHERE {
-  { BIND(?x AS ?s) ?s ?p ?o }
-  UNION { ?s zl:locality|zl:adoption|zl:mechanism ?x . ?s ?p ?o }
-  UNION { ?x zl:hasTier ?s . ?s ?p ?o }
-  UNION { ?s oa:hasBody ?x . ?s ?p ?o }
-  UNION { ?ann oa:hasBody ?x ; oa:hasTarget ?s . ?s ?p ?o }
-  UNION { ?ann oa:hasBody ?x ; oa:hasTarget/oa:hasSelector ?s . ?s ?p ?o }
+  { $x ?p ?o BIND($x AS ?s) }
+  UNION { ?s zl:locality|zl:adoption|zl:mechanism $x . ?s ?p ?o }
+  UNION { $x zl:hasTier ?s . ?s ?p ?o }
+  UNION { ?s oa:hasBody $x . ?s ?p ?o }
+  UNION { ?ann oa:hasBody $x ; oa:hasTarget ?s . ?s ?p ?o }
+  UNION { ?ann oa:hasBody $x ; oa:hasTarget/oa:hasSelector ?s . ?s ?p ?o }
 }"""
 
 RDF_TYPES = {

@@ -1,17 +1,35 @@
 """The store behind a small interface, so a remote SPARQL server can stand in for the embedded one.
 
-Callers pass values for query variables as `bindings` (never spliced into query
-text by hand): the embedded store substitutes them as RDF terms.
+Callers pass IRIs for `$name` placeholders as `bindings`; they are validated as
+IRIs and written as `<…>` terms by pyoxigraph, never spliced in as raw text.
 """
 
 from __future__ import annotations
 
+from string import Template
 from typing import Any, Mapping, Protocol
 
 import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES
 from kg.store import to_python
+
+
+class InvalidBinding(ValueError):
+    """A value for a query placeholder that is not a valid IRI."""
+
+
+def bind(query: str, bindings: Mapping[str, str] | None) -> str:
+    """Fill `$name` placeholders with IRIs; raises InvalidBinding for anything that is not an IRI."""
+    if not bindings:
+        return query
+    terms = {}
+    for name, value in bindings.items():
+        try:
+            terms[name] = str(ox.NamedNode(value))
+        except ValueError as exc:
+            raise InvalidBinding(f"not a valid IRI: {value!r}") from exc
+    return Template(query).safe_substitute(terms)
 
 
 class StoreUnavailable(Exception):
@@ -41,9 +59,7 @@ class EmbeddedRepository:
         self.store = store
 
     def _query(self, query: str, bindings: Mapping[str, str] | None):
-        substitutions = {ox.Variable(k): ox.NamedNode(v) for k, v in (bindings or {}).items()}
-        return self.store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True,
-                                substitutions=substitutions or None)
+        return self.store.query(bind(query, bindings), prefixes=PREFIXES, use_default_graph_as_union=True)
 
     def select(self, query: str, bindings: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         result = self._query(query, bindings)

@@ -12,6 +12,7 @@ from kg.paths import ONTOLOGY_FILE
 
 from ..catalog import local_id
 from ..linked import describe, serialize
+from ..repository import InvalidBinding
 from ..negotiate import choose
 
 router = APIRouter(tags=["linked data"])
@@ -32,7 +33,10 @@ async def resolve(path: str, request: Request):
     service = request.app.state.service
     cat = service.catalog
     media = _negotiate(request)
-    triples = await asyncio.to_thread(describe, service.repo, iri)
+    try:
+        triples = await asyncio.to_thread(describe, service.repo, iri)
+    except InvalidBinding:
+        raise HTTPException(404, f"{iri!r} is not an IRI of this dataset") from None
     if not triples:
         raise HTTPException(404, f"{iri} is not in the graph")
     if media == "text/html":
