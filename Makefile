@@ -1,11 +1,14 @@
 # Two commands for a newcomer: `make run` and `make test`. Both install what they
-# need into .venv first and are safe to repeat.
+# need (Python packages into .venv; as root, Debian's chromium and a CJK font for
+# the browser tests) and are safe to repeat.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: run test install validate stats clean
+.PHONY: run test install system-deps validate stats clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +18,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Browser tests drive Debian's chromium through playwright (never `playwright install`).
+system-deps:
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "wenquanyi"; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	else echo "need Debian packages chromium and fonts-wqy-microhei: run 'sudo apt-get install chromium fonts-wqy-microhei'"; exit 1; fi
+
 validate: install
 	$(BIN)/kg validate
 
@@ -23,9 +33,10 @@ stats: install
 
 run: validate
 	$(BIN)/kg stats
+	$(BIN)/kg serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install system-deps
 	$(BIN)/python -m pytest -q
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache tests/artifacts

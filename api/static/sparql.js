@@ -28,9 +28,10 @@
   }
 
   function labelResults() {
-    var links = el.querySelectorAll(".yasr a[href^='" + ID + "']");
+    var links = el.querySelectorAll(".yasr a[href^='" + ID + "'], .yasr a[data-iri]");
     links.forEach(function (a) {
-      var iri = a.getAttribute("href");
+      var iri = a.dataset.iri || a.getAttribute("href");
+      a.dataset.iri = iri;
       a.setAttribute("href", "/id/" + iri.slice(ID.length));
       a.removeAttribute("target");
       var entry = labels[iri];
