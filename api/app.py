@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -17,7 +17,7 @@ from kg.stats import compute_stats
 
 from .pages import Pages
 from .repository import EmbeddedRepository, Repository
-from .routers import linked_data, pages, rest, sparql
+from .routers import graph, linked_data, pages, rest, sparql
 from .security import SecurityHeadersMiddleware
 from .service import Service
 from .settings import Settings
@@ -91,7 +91,12 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
     app.include_router(sparql.router)
     app.include_router(rest.router)
     app.include_router(linked_data.router)
+    app.include_router(graph.router)
     app.include_router(pages.router)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon():
+        return Response(status_code=204)
 
     @app.get("/health", tags=["service"], summary="Store and worker state")
     async def health(request: Request):

@@ -59,4 +59,6 @@ def ontology(request: Request):
 
 @router.get("/graph/{path:path}", include_in_schema=False)
 def graph_name(path: str):
+    if not path:
+        raise HTTPException(404, "no such graph")
     return PlainTextResponse(f"{BASE}graph/{path} names a graph of the dataset; query it with GRAPH in /sparql\n")

@@ -1,0 +1,34 @@
+"""/graph: the interactive graph view, and /api/graph, the network it draws."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from ..graphview import build_graph, synthetic, to_vis
+
+router = APIRouter()
+VIEWS = ("network", "tiers")
+
+
+@router.get("/graph", response_class=HTMLResponse, include_in_schema=False)
+def graph_page(request: Request, view: str = Query("network")):
+    if view not in VIEWS:
+        raise HTTPException(422, f"unknown view {view!r}; use one of {', '.join(VIEWS)}")
+    return request.app.state.pages.render(request, "graph.html", view=view)
+
+
+@router.get("/api/graph", tags=["graph view"], summary="Nodes, edges (with layout) and options of the graph view")
+async def graph_data(request: Request, synthetic_localities: int | None = Query(
+        None, ge=2, le=5000, alias="synthetic", description="benchmark only: a synthetic graph with this many localities")):
+    service = request.app.state.service
+    if synthetic_localities:
+        data = await asyncio.to_thread(lambda: to_vis(synthetic(synthetic_localities)))
+        return JSONResponse(data)
+    cached = service.extra.get("graph")
+    if cached is None:
+        cached = await asyncio.to_thread(lambda: to_vis(build_graph(service.catalog), service.catalog))
+        service.extra["graph"] = cached
+    return JSONResponse(cached)

@@ -1,0 +1,69 @@
+"""p50/p90 latency of worked example queries on /sparql, against a `kg serve` started here.
+
+Run: .venv/bin/python bench/sparql_latency.py [--runs 50]. Prints one line per query.
+Timing is a benchmark, not a test: nothing here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kg.examples import load_examples  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--examples", default="02-cancelled-investment-duties,03-shared-tonghua-qingtongxia,08-mechanism-spread")
+    args = parser.parse_args()
+    port = free_port()
+    server = subprocess.Popen([str(Path(sys.executable).parent / "kg"), "serve", "--port", str(port), "--log-level", "warning"],
+                              env=os.environ.copy())
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        examples = {e.slug: e for e in load_examples()}
+        with httpx.Client(base_url=url, timeout=30) as client:
+            for slug in args.examples.split(","):
+                query = examples[slug].query
+                for _ in range(5):
+                    client.get("/sparql", params={"query": query})
+                times = []
+                for _ in range(args.runs):
+                    t = time.perf_counter()
+                    r = client.get("/sparql", params={"query": query})
+                    times.append((time.perf_counter() - t) * 1000)
+                    assert r.status_code == 200, r.text
+                times.sort()
+                print(f"{slug:40s} p50 {statistics.median(times):6.2f} ms  p90 {times[int(len(times) * 0.9)]:6.2f} ms"
+                      f"  min {times[0]:6.2f} ms  max {times[-1]:6.2f} ms  (n={len(times)})")
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    main()
