@@ -242,7 +242,7 @@
   function selectNode(id, focus) {
     if (!all.byId[id]) { return; }
     state.select = id;
-    refresh();
+    if (nodes.get(id).hidden) { refresh(); }   // a full visibility pass only when the node was hidden
     network.selectNodes([id]);
     if (focus) { network.focus(id, { scale: 0.8, animation: false }); }
     showDetails(id);

@@ -1,0 +1,173 @@
+"""The graph view in headless Chromium: click, expand, filter, compare, tiers, shared URLs, size, and no script injection."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ARTIFACTS, LiveServer
+from test_pages_browser import CHROMIUM_ARGS, Recorder, browser  # noqa: F401  (fixture reused)
+
+from kg.paths import DATA
+
+READY = "#graph-app[data-ready='1']"
+
+
+@pytest.fixture()
+def gpage(browser, live, request):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1500, "height": 950})
+    page = context.new_page()
+    rec = Recorder(live.url)
+    page.on("request", lambda r: rec.requests.append(r.url))
+    page.on("pageerror", lambda e: rec.errors.append(str(e)))
+    yield page
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    context.close()
+    assert rec.outside() == [], f"requests left 127.0.0.1: {rec.outside()}"
+    assert rec.errors == []
+
+
+def node_point(page, node_id):
+    return page.evaluate("""id => {
+        const net = window.zhiliNetwork; const p = net.canvasToDOM(net.getPosition(id));
+        const r = document.querySelector('#network canvas').getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y]; }""", node_id)
+
+
+def visible(page) -> int:
+    return int(page.get_attribute("#graph-app", "data-visible-nodes"))
+
+
+def test_click_node_shows_details_and_evidence(gpage, live):
+    gpage.goto(live.url + "/graph")
+    gpage.wait_for_selector(READY)
+    gpage.evaluate("window.zhiliNetwork.focus('mechanism:red-property', {scale: 1.0})")
+    x, y = node_point(gpage, "mechanism:red-property")
+    gpage.mouse.click(x, y)
+    gpage.wait_for_selector("#panel .adopter ul.evidence li q")
+    panel = gpage.inner_text("#panel")
+    assert "红色物业" in panel and "red property management" in panel
+    link = gpage.get_attribute("#panel .adopter a.ev-link", "href")
+    assert link.startswith("/sources/") and "#s00" in link
+    assert "select=mechanism%3Ared-property" in gpage.url or "select=mechanism:red-property" in gpage.url
+
+
+def test_double_click_expands_and_collapses(gpage, live):
+    gpage.goto(live.url + "/graph")
+    gpage.wait_for_selector(READY)
+    before = visible(gpage)
+    gpage.evaluate("window.zhiliNetwork.focus('locality:lanzhou', {scale: 1.0})")
+    x, y = node_point(gpage, "locality:lanzhou")
+    gpage.mouse.dblclick(x, y)
+    gpage.wait_for_function(f"+document.querySelector('#graph-app').dataset.visibleNodes > {before}")
+    assert gpage.evaluate("window.zhiliGraph.nodes.get('document:lanzhou-grid-party-building-opinion') !== null")
+    assert "expand=locality" in gpage.url
+    gpage.mouse.dblclick(x, y)
+    gpage.wait_for_function(f"+document.querySelector('#graph-app').dataset.visibleNodes == {before}")
+
+
+def test_filters_compare_and_shared_url(gpage, live):
+    gpage.goto(live.url + "/graph")
+    gpage.wait_for_selector(READY)
+    everything = visible(gpage)
+    gpage.check("#categories input[value='category-property']")
+    assert visible(gpage) < everything and "cat=category-property" in gpage.url
+    gpage.uncheck("#categories input[value='category-property']")
+    gpage.check("#compare-list input[value='tonghua-county']")
+    gpage.check("#compare-list input[value='qingtongxia']")
+    assert gpage.is_visible("#legend")
+    shared = gpage.evaluate("window.zhiliGraph.nodes.get({filter: n => n.compare === 'shared' || n.compare === 'variant'}).length")
+    unique = gpage.evaluate("window.zhiliGraph.nodes.get({filter: n => n.compare === 'unique'}).length")
+    assert shared >= 10 and unique >= 10
+    gpage.fill("#search", "红色物业")
+    gpage.press("#search", "Enter")
+    gpage.wait_for_selector("#panel .adopter")
+    url = gpage.url
+    assert "compare=tonghua-county%2Cqingtongxia" in url or "compare=tonghua-county,qingtongxia" in url
+    gpage.goto(url)
+    gpage.wait_for_selector(READY)
+    assert gpage.is_checked("#compare-list input[value='qingtongxia']")
+    gpage.wait_for_selector("#panel .adopter")
+    assert "红色物业" in gpage.inner_text("#panel")
+    assert gpage.evaluate("window.zhiliNetwork.getSelectedNodes()[0]") == "mechanism:red-property"
+
+
+def test_tier_view_side_by_side(gpage, live):
+    gpage.goto(live.url + "/graph?view=tiers&locality=qingtongxia,lanzhou")
+    gpage.wait_for_selector("#graph-app[data-tiers-ready]")
+    cols = gpage.locator(".tier-col")
+    assert cols.count() == 3
+    assert "Qingtongxia" in cols.first.inner_text()
+    gpage.check("#localities input[value='jinchang']")
+    gpage.wait_for_function("document.querySelectorAll('.tier-col').length > 3")
+    assert "jinchang" in gpage.url
+
+
+def test_language_switch_relabels_nodes(gpage, live):
+    gpage.goto(live.url + "/graph?lang=zh")
+    gpage.wait_for_selector(READY)
+    assert gpage.evaluate("window.zhiliGraph.nodes.get('locality:jinchang').label") == "金昌市"
+
+
+def test_synthetic_graph_of_3000_nodes_becomes_interactive(gpage, live):
+    gpage.goto(live.url + "/graph?synthetic=2600&types=locality,mechanism")
+    gpage.wait_for_selector(READY, timeout=60000)
+    assert gpage.evaluate("window.zhiliGraph.all.nodes.length") == 3000
+    gpage.evaluate("window.zhiliNetwork.focus('locality:l5', {scale: 1.0})")
+    x, y = node_point(gpage, "locality:l5")
+    gpage.mouse.click(x, y)
+    gpage.wait_for_selector("#panel ul.neighbours li")
+
+
+PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """A server on a copy of the data whose labels carry script payloads (still a valid dataset)."""
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDFS
+
+    from kg.namespaces import ZL
+    from kg.turtle import leading_comment, serialize
+
+    data = tmp_path_factory.mktemp("hostile") / "data"
+    shutil.copytree(DATA, data)
+    path = data / "localities" / "jinchang.ttl"
+    g = Graph().parse(path, format="turtle")
+    loc = URIRef("https://w3id.org/zhili/id/locality/jinchang")
+    g.remove((loc, RDFS.label, Literal("Jinchang", lang="en")))
+    g.add((loc, RDFS.label, Literal("Jinchang " + PAYLOAD, lang="en")))
+    ad = URIRef("https://w3id.org/zhili/id/adoption/jinchang-street-lane-chief")
+    for old in list(g.objects(ad, ZL.gloss)):
+        g.remove((ad, ZL.gloss, old))
+    g.add((ad, ZL.gloss, Literal("gloss " + PAYLOAD, lang="en")))
+    path.write_text(serialize(g, leading_comment(path.read_text(encoding="utf-8"))), encoding="utf-8")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    server = LiveServer({"ZHILI_DATA_DIR": str(data)})
+    yield server
+    server.stop()
+
+
+def test_labels_with_script_payloads_are_rendered_as_text(browser, hostile):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1500, "height": 950})
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for path in ["/graph?select=locality:jinchang", "/graph?compare=jinchang,lanzhou&select=mechanism:street-lane-chief",
+                 "/localities/jinchang", "/mechanisms/street-lane-chief", "/compare?localities=jinchang&localities=lanzhou",
+                 "/", "/localities", "/graph?view=tiers&locality=jinchang"]:
+        page.goto(hostile.url + path)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__xss") is None, path
+        assert page.locator("img[src='x']").count() == 0, path
+        if not path.startswith("/graph"):
+            assert "<script>window.__xss=2</script>" in page.inner_text("body"), f"payload not shown as text on {path}"
+    page.goto(hostile.url + "/graph?select=locality:jinchang")
+    page.wait_for_selector("#panel h2")
+    assert "<script>" in page.inner_text("#panel") or "<script>" in page.evaluate(
+        "window.zhiliGraph.nodes.get('locality:jinchang').title")
+    page.screenshot(path=str(ARTIFACTS / "hostile-labels.png"))
+    context.close()
+    assert dialogs == []
