@@ -35,6 +35,17 @@ def node_point(page, node_id):
         return [r.left + p.x, r.top + p.y]; }""", node_id)
 
 
+def wait_until(page, expression: str, timeout: float = 20.0) -> None:
+    """Poll with page.evaluate: wait_for_function evaluates strings inside the page, which our CSP forbids."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.05)
+
+
 def visible(page) -> int:
     return int(page.get_attribute("#graph-app", "data-visible-nodes"))
 
@@ -60,11 +71,11 @@ def test_double_click_expands_and_collapses(gpage, live):
     gpage.evaluate("window.zhiliNetwork.focus('locality:lanzhou', {scale: 1.0})")
     x, y = node_point(gpage, "locality:lanzhou")
     gpage.mouse.dblclick(x, y)
-    gpage.wait_for_function(f"+document.querySelector('#graph-app').dataset.visibleNodes > {before}")
+    wait_until(gpage, f"+document.querySelector('#graph-app').dataset.visibleNodes > {before}")
     assert gpage.evaluate("window.zhiliGraph.nodes.get('document:lanzhou-grid-party-building-opinion') !== null")
     assert "expand=locality" in gpage.url
     gpage.mouse.dblclick(x, y)
-    gpage.wait_for_function(f"+document.querySelector('#graph-app').dataset.visibleNodes == {before}")
+    wait_until(gpage, f"+document.querySelector('#graph-app').dataset.visibleNodes == {before}")
 
 
 def test_filters_compare_and_shared_url(gpage, live):
@@ -100,7 +111,7 @@ def test_tier_view_side_by_side(gpage, live):
     assert cols.count() == 3
     assert "Qingtongxia" in cols.first.inner_text()
     gpage.check("#localities input[value='jinchang']")
-    gpage.wait_for_function("document.querySelectorAll('.tier-col').length > 3")
+    wait_until(gpage, "document.querySelectorAll('.tier-col').length > 3")
     assert "jinchang" in gpage.url
 
 
