@@ -9,24 +9,16 @@ details (for the curated graph, including the fetched evidence).
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 from playwright.sync_api import sync_playwright
 
+from server import served
+
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def measure(page, url: str, node: str, wait_for: str) -> tuple[float, float]:
@@ -47,17 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "kg"), "serve", "--port", str(port), "--log-level", "warning"],
-                              env=os.environ.copy())
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+    with served() as url:
         cases = [("curated graph", "/graph", "mechanism:red-property", "#panel .adopter ul.evidence li"),
                  ("synthetic 1,000 nodes", "/graph?synthetic=600", "locality:l3", "#panel ul.neighbours li"),
                  ("synthetic 3,000 nodes", "/graph?synthetic=2600", "locality:l3", "#panel ul.neighbours li")]
@@ -77,9 +59,6 @@ def main() -> None:
                       f"(min {min(readies):.0f}, max {max(readies):.0f})   click-to-panel median {statistics.median(panels):6.1f} ms "
                       f"(min {min(panels):.1f}, max {max(panels):.1f})  n={args.runs}")
             browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
 
 
 if __name__ == "__main__":

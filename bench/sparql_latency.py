@@ -7,10 +7,7 @@ Timing is a benchmark, not a test: nothing here asserts a speed.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,11 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from kg.examples import load_examples  # noqa: E402
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from server import served  # noqa: E402
 
 
 def main() -> None:
@@ -34,17 +27,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--examples", default="02-cancelled-investment-duties,03-shared-tonghua-qingtongxia,08-mechanism-spread")
     args = parser.parse_args()
-    port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "kg"), "serve", "--port", str(port), "--log-level", "warning"],
-                              env=os.environ.copy())
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+    with served() as url:
         examples = {e.slug: e for e in load_examples()}
         with httpx.Client(base_url=url, timeout=30) as client:
             for slug in args.examples.split(","):
@@ -60,9 +43,6 @@ def main() -> None:
                 times.sort()
                 print(f"{slug:40s} p50 {statistics.median(times):6.2f} ms  p90 {times[int(len(times) * 0.9)]:6.2f} ms"
                       f"  min {times[0]:6.2f} ms  max {times[-1]:6.2f} ms  (n={len(times)})")
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
 
 
 if __name__ == "__main__":
