@@ -82,3 +82,31 @@ def live():
 def http(live):
     with httpx.Client(base_url=live.url, timeout=30) as client:
         yield client
+
+
+# ---------------------------------------------------------------- browser (one per session)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Recorder:
+    """Every request a page makes and every JavaScript error it raises."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+
+    def outside(self) -> list[str]:
+        return [u for u in self.requests if not (u.startswith(self.base) or u.startswith(("data:", "blob:", "about:")))]

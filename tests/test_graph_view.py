@@ -6,8 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS, LiveServer
-from test_pages_browser import CHROMIUM_ARGS, Recorder, browser  # noqa: F401  (fixture reused)
+from conftest import ARTIFACTS, LiveServer, Recorder
 
 from kg.paths import DATA
 
@@ -15,7 +14,7 @@ READY = "#graph-app[data-ready='1']"
 
 
 @pytest.fixture()
-def gpage(browser, live, request):  # noqa: F811
+def gpage(browser, live, request):
     context = browser.new_context(viewport={"width": 1500, "height": 950})
     page = context.new_page()
     rec = Recorder(live.url)
@@ -161,7 +160,7 @@ def hostile(tmp_path_factory):
     server.stop()
 
 
-def test_labels_with_script_payloads_are_rendered_as_text(browser, hostile):  # noqa: F811
+def test_labels_with_script_payloads_are_rendered_as_text(browser, hostile):
     context = browser.new_context(viewport={"width": 1500, "height": 950})
     page = context.new_page()
     dialogs = []

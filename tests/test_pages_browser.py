@@ -5,30 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ARTIFACTS
-
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is installed by `make test`")
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Recorder:
-    def __init__(self, base: str):
-        self.base = base
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-
-    def outside(self) -> list[str]:
-        return [u for u in self.requests if not (u.startswith(self.base) or u.startswith(("data:", "blob:", "about:")))]
+from conftest import ARTIFACTS, Recorder
 
 
 @pytest.fixture()
