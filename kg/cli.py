@@ -139,6 +139,19 @@ def _cmd_examples(args) -> int:
     return 0
 
 
+def _cmd_build(args) -> int:
+    from .store import build_store
+    from .validate import validate
+
+    report = validate()
+    if not report.ok:
+        print(f"refusing to build: {len(report.violations)} violation(s); run kg validate", file=sys.stderr)
+        return 1
+    store = build_store(location=Path(args.location))
+    print(f"built {len(store)} quads in {args.location}")
+    return 0
+
+
 def _cmd_serve(args) -> int:
     import uvicorn
 
@@ -188,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("localities", nargs="+")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("build", help="validate, then build a persistent on-disk pyoxigraph store")
+    p.add_argument("--location", required=True, help="folder of the on-disk store (replaced)")
+    p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("serve", help="run the web service (SPARQL endpoint, API, pages)")
     p.add_argument("--host", default="127.0.0.1")

@@ -85,3 +85,15 @@ def test_export_formats_parse_and_are_complete(fmt, store, tmp_path):
         adoptions = select(store, "SELECT (COUNT(?a) AS ?n) WHERE { ?a a zl:Adoption }")[0]["n"]
         assert len(rows) == adoptions
         assert all(r["evidence"] and r["localName"] for r in rows)
+
+
+def test_build_persists_an_on_disk_store(tmp_path, store):
+    import pyoxigraph as ox
+
+    location = tmp_path / "store"
+    out = kg("build", "--location", str(location)).stdout.decode()
+    assert "built" in out
+    disk = ox.Store.read_only(str(location))
+    assert len(disk) == len(store)
+    graphs = {g.value for g in disk.named_graphs()}
+    assert "https://w3id.org/zhili/graph/localities/jinchang" in graphs and "https://w3id.org/zhili/graph/mechanisms" in graphs
