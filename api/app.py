@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kg.stats import compute_stats
 
 from .pages import Pages
-from .repository import EmbeddedRepository, Repository
+from .repository import EmbeddedRepository, Repository, StoreUnavailable
 from .routers import graph, linked_data, pages, rest, sparql
 from .security import SecurityHeadersMiddleware
 from .service import Service
@@ -28,8 +29,34 @@ log = logging.getLogger("zhili")
 CLASS_COUNTS = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class"""
 
 
+def remote_repository(settings: Settings) -> Repository:
+    """A SPARQL server holding the dataset (loaded by `kg load`); waits for it up to ZHILI_STORE_WAIT."""
+    import time
+
+    from .remote import RemoteRepository
+    from .repository import StoreUnavailable
+
+    auth = (settings.store_user, settings.store_password or "") if settings.store_user else None
+    repo = RemoteRepository(settings.store, timeout=settings.query_timeout, auth=auth)
+    deadline = time.monotonic() + settings.store_wait
+    while True:
+        try:
+            if repo.discover_graphs():
+                return repo
+            problem = "the store holds no Zhili graphs: run `kg load --endpoint …` first"
+        except StoreUnavailable as exc:
+            problem = str(exc)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"remote store not ready after {settings.store_wait:g} s: {problem}")
+        log.warning("waiting for the store: %s", problem)
+        time.sleep(1.0)
+
+
 def default_repository(settings: Settings) -> Repository:
-    """The embedded store, built from the curated files after they pass `kg validate`."""
+    """The embedded store, built from the curated files after they pass `kg validate`;
+    or, when ZHILI_STORE is a URL, the remote SPARQL server."""
+    if settings.store != "embedded":
+        return remote_repository(settings)
     from kg.paths import DATA
     from kg.store import build_store
     from kg.validate import validate
@@ -49,7 +76,7 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        repo = repository or default_repository(settings)
+        repo = repository or await asyncio.to_thread(default_repository, settings)
         service = Service.create(settings, repo)
         service.extra["class_counts"] = {r["class"]: r["n"] for r in repo.select(CLASS_COUNTS)}
         service.extra["stats"] = compute_stats(run=repo.select, triples=service.triples)
@@ -81,6 +108,11 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
             parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
         return JSONResponse({"detail": "; ".join(parts) or "invalid request"}, status_code=422)
 
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(request: Request, exc: StoreUnavailable):
+        status = 504 if type(exc).__name__ in ("StoreTruncated", "StoreTimeout") else 503
+        return JSONResponse({"detail": f"store unavailable: {exc}"}, status_code=status, headers={"Retry-After": "5"})
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404 and request.app.state.pages.wants_html(request):
@@ -102,8 +134,10 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
     async def health(request: Request):
         service = request.app.state.service
         pool = service.pool
-        return {"status": "ok", **service.repo.health(), "triples": service.triples, "checksum": service.checksum,
-                "workers": pool.worker_pids() if pool else [], "network_isolated_workers": pool.isolated if pool else None,
-                "pool": vars(pool.stats) if pool else None}
+        store = await asyncio.to_thread(service.repo.health)
+        body = {"status": "ok" if store["ok"] else "store unavailable", **store, "triples": service.triples,
+                "checksum": service.checksum, "workers": pool.worker_pids() if pool else [],
+                "network_isolated_workers": pool.isolated if pool else None, "pool": vars(pool.stats) if pool else None}
+        return JSONResponse(body, status_code=200 if store["ok"] else 503)
 
     return app

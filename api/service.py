@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import tempfile
 from dataclasses import dataclass, field
@@ -44,7 +45,9 @@ class Service:
         return cls(settings, repo, catalog, SearchIndex(catalog), dataset_checksum(quads), len(quads))
 
     async def start_pool(self) -> None:
-        """Dump the dataset once and start the query workers that load it."""
+        """Dump the dataset once and start the query workers that load it (embedded store only)."""
+        if self.repo.kind != "embedded":
+            return
         self.workdir = tempfile.TemporaryDirectory(prefix="zhili-")
         path = Path(self.workdir.name) / "dataset.nq"
         path.write_bytes(ox.serialize(self.repo.quads(), format=ox.RdfFormat.N_QUADS))
@@ -52,9 +55,12 @@ class Service:
         await self.pool.start()
 
     async def run_query(self, job):
-        """Run a user query under the endpoint's rules (embedded: the killable worker pool)."""
+        """Run a user query under the endpoint's rules: embedded, in the killable worker pool;
+        remote, forwarded to the server (after the same guard) and re-written under the same caps."""
         from .sparql.pool import PoolClosed
 
+        if self.repo.kind == "remote":
+            return await asyncio.to_thread(remote_query, self.repo, job, self.settings.query_timeout)
         if self.pool is None:
             raise PoolClosed()
         return await self.pool.run(job)
@@ -64,3 +70,46 @@ class Service:
             await self.pool.close()
         if self.workdir:
             self.workdir.cleanup()
+
+
+def remote_query(repo, job, timeout: float):
+    """Check syntax locally (same messages as embedded), forward, parse, re-write under the caps."""
+    from kg.namespaces import PREFIXES
+
+    from .remote import StoreTimeout
+    from .sparql.pool import QueryOutcome, QueryTimeout
+    from .sparql.results import write_boolean, write_solutions, write_triples
+
+    try:
+        ox.Store().query(job.query, prefixes=PREFIXES)
+    except SyntaxError as exc:
+        return QueryOutcome(False, error=f"SPARQL syntax error: {exc}", status=400)
+    graph = job.form in ("CONSTRUCT", "DESCRIBE")
+    accept = "application/n-triples" if graph else "application/sparql-results+json"
+    try:
+        body = repo.raw(job.query, accept, list(job.default_graphs), list(job.named_graphs), timeout)
+    except StoreTimeout:
+        raise QueryTimeout() from None
+    except ValueError as exc:
+        return QueryOutcome(False, error=f"the store refused the query: {exc}", status=400)
+    tail = body.rstrip()[-200:]
+    complete = (not tail or tail.endswith(b".")) if graph else tail.endswith(b"}")
+    if not complete:
+        from .remote import StoreTruncated
+
+        raise StoreTruncated("the store returned a truncated answer (cut off part-way, by its own time limit?): "
+                             + tail[-60:].decode("utf-8", errors="replace"))
+    try:
+        if graph:
+            written = write_triples(iter(ox.parse(body, format=ox.RdfFormat.N_TRIPLES)), job.fmt, job.max_rows, job.max_bytes)
+        else:
+            result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            if isinstance(result, ox.QueryBoolean):
+                written = write_boolean(bool(result), job.fmt)
+            else:
+                written = write_solutions(result, job.fmt, job.max_rows, job.max_bytes)
+    except SyntaxError as exc:
+        from .remote import StoreTruncated
+
+        raise StoreTruncated(f"the store returned a truncated or invalid result ({exc})") from None
+    return QueryOutcome(True, written.body, written.rows, written.truncated)

@@ -31,6 +31,7 @@ class Settings:
     workers: int = 2                         # ZHILI_QUERY_WORKERS: processes that run /sparql queries
     queue_timeout: float = 10.0              # ZHILI_QUEUE_TIMEOUT: wait for a free worker before 503
     data_dir: str | None = field(default=None)  # ZHILI_DATA_DIR: curated data folder (default kg/data)
+    store_wait: float = 60.0                 # ZHILI_STORE_WAIT: how long start-up waits for a remote store
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -46,4 +47,5 @@ class Settings:
             workers=_env("ZHILI_QUERY_WORKERS", 2, int),
             queue_timeout=_env("ZHILI_QUEUE_TIMEOUT", 10.0, float),
             data_dir=_env("ZHILI_DATA_DIR", None),
+            store_wait=_env("ZHILI_STORE_WAIT", 60.0, float),
         )

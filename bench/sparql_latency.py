@@ -19,15 +19,38 @@ sys.path.insert(0, str(ROOT))
 
 from kg.examples import load_examples  # noqa: E402
 
-from server import served  # noqa: E402
+from server import free_port, served  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--mode", choices=["embedded", "remote"], default="embedded",
+                        help="remote: an Oxigraph server started here and loaded with kg load")
     parser.add_argument("--examples", default="02-cancelled-investment-duties,03-shared-tonghua-qingtongxia,08-mechanism-spread")
     args = parser.parse_args()
-    with served() as url:
+    env, oxigraph = {}, None
+    if args.mode == "remote":
+        import subprocess
+        import tempfile
+
+        port = free_port()
+        oxigraph = subprocess.Popen([str(Path(sys.executable).parent / "oxigraph"), "serve", "--location",
+                                     tempfile.mkdtemp(prefix="zhili-bench-"), "--bind", f"127.0.0.1:{port}"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        subprocess.run([str(Path(sys.executable).parent / "kg"), "load", "--endpoint", f"http://127.0.0.1:{port}/store"],
+                       check=True, capture_output=True)
+        env["ZHILI_STORE"] = f"http://127.0.0.1:{port}/query"
+    try:
+        run(args, env)
+    finally:
+        if oxigraph:
+            oxigraph.terminate()
+
+
+def run(args, env) -> None:
+    with served(env) as url:
         examples = {e.slug: e for e in load_examples()}
         with httpx.Client(base_url=url, timeout=30) as client:
             for slug in args.examples.split(","):

@@ -152,6 +152,19 @@ def _cmd_build(args) -> int:
     return 0
 
 
+def _cmd_load(args) -> int:
+    from .load import LoadError, load
+
+    auth = (args.user, args.password or "") if args.user else None
+    try:
+        result = load(args.endpoint, args.query_endpoint, Path(args.data), auth)
+    except (LoadError, OSError) as exc:
+        print(f"kg load: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result))
+    return 0
+
+
 def _cmd_serve(args) -> int:
     import uvicorn
 
@@ -205,6 +218,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="validate, then build a persistent on-disk pyoxigraph store")
     p.add_argument("--location", required=True, help="folder of the on-disk store (replaced)")
     p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("load", help="push the validated dataset into a SPARQL server (Graph Store Protocol)")
+    p.add_argument("--endpoint", required=True, help="Graph Store URL, e.g. http://127.0.0.1:7878/store")
+    p.add_argument("--query-endpoint", help="query URL (default: /store -> /query) to remove stale graphs and count")
+    p.add_argument("--data", default=str(DATA))
+    p.add_argument("--user")
+    p.add_argument("--password")
+    p.set_defaults(func=_cmd_load)
 
     p = sub.add_parser("serve", help="run the web service (SPARQL endpoint, API, pages)")
     p.add_argument("--host", default="127.0.0.1")

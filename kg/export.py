@@ -8,7 +8,6 @@ import json
 
 import pyoxigraph as ox
 
-from .dataset import dataset_files, load_rdflib
 from .paths import CONTEXT_FILE
 from .store import build_store, select
 
@@ -36,18 +35,20 @@ def export(fmt: str, store: ox.Store | None = None) -> bytes:
     """Serialize the whole dataset in fmt."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if fmt == "jsonld":
-        context = json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
-        graph = load_rdflib(dataset_files())
-        return graph.serialize(format="json-ld", context=context, auto_compact=True).encode("utf-8")
     store = store or build_store()
     if fmt == "nquads":
         return store.dump(format=ox.RdfFormat.N_QUADS)
+    union = ox.Store()
+    union.extend(ox.Quad(q.subject, q.predicate, q.object) for q in store)
     if fmt == "turtle":
-        graph = ox.Store()
-        for quad in store:
-            graph.add(ox.Quad(quad.subject, quad.predicate, quad.object))
-        return graph.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=_prefixes())
+        return union.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=_prefixes())
+    if fmt == "jsonld":
+        from rdflib import Graph
+
+        context = json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
+        graph = Graph().parse(data=union.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).decode("utf-8"),
+                              format="nt")
+        return graph.serialize(format="json-ld", context=context, auto_compact=True).encode("utf-8")
     rows = select(store, _ADOPTION_ROWS)
     buffer = io.StringIO()
     columns = ["adoption", "locality", "localityZh", "localityEn", "mechanism", "mechanismZh", "mechanismEn",

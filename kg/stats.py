@@ -21,19 +21,19 @@ _TOTALS = {
 }
 
 _PER_LOCALITY = """
-SELECT ?loc ?zh ?en
-  (COUNT(DISTINCT ?a) AS ?adoptions) (COUNT(DISTINCT ?m) AS ?mechanisms)
-  (COUNT(DISTINCT ?f) AS ?figures) (COUNT(DISTINCT ?t) AS ?tiers)
-  (COUNT(DISTINCT ?d) AS ?documents)
-WHERE {
+SELECT ?loc ?zh ?en ?adoptions ?mechanisms ?figures ?tiers ?documents WHERE {
   ?loc a zl:Locality ; rdfs:label ?zh , ?en .
   FILTER(LANG(?zh) = "zh" && LANG(?en) = "en")
-  OPTIONAL { ?a a zl:Adoption ; zl:locality ?loc ; zl:mechanism ?m }
-  OPTIONAL { ?f a zl:Figure ; zl:locality ?loc }
-  OPTIONAL { ?c zl:locality ?loc ; zl:hasTier ?t }
-  OPTIONAL { ?d a zl:PolicyDocument ; zl:citedBy ?loc }
+  { SELECT ?loc (COUNT(DISTINCT ?a) AS ?adoptions) (COUNT(DISTINCT ?m) AS ?mechanisms)
+    WHERE { ?loc a zl:Locality . OPTIONAL { ?a a zl:Adoption ; zl:locality ?loc ; zl:mechanism ?m } } GROUP BY ?loc }
+  { SELECT ?loc (COUNT(DISTINCT ?f) AS ?figures)
+    WHERE { ?loc a zl:Locality . OPTIONAL { ?f a zl:Figure ; zl:locality ?loc } } GROUP BY ?loc }
+  { SELECT ?loc (COUNT(DISTINCT ?t) AS ?tiers)
+    WHERE { ?loc a zl:Locality . OPTIONAL { ?c zl:locality ?loc ; zl:hasTier ?t } } GROUP BY ?loc }
+  { SELECT ?loc (COUNT(DISTINCT ?d) AS ?documents)
+    WHERE { ?loc a zl:Locality . OPTIONAL { ?d a zl:PolicyDocument ; zl:citedBy ?loc } } GROUP BY ?loc }
 }
-GROUP BY ?loc ?zh ?en ORDER BY ?loc
+ORDER BY ?loc
 """
 
 

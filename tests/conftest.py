@@ -69,13 +69,63 @@ class LiveServer:
         self.log.close()
 
 
-@pytest.fixture(scope="session")
-def live():
+class OxigraphServer:
+    """The Oxigraph server binary from the `oxigraph` PyPI package, on a free loopback port."""
+
+    def __init__(self, location: Path, timeout_s: float | None = None):
+        self.location = location
+        self.timeout_s = timeout_s
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.query_url, self.store_url = self.base + "/query", self.base + "/store"
+        self.process = None
+        self.start()
+
+    def start(self) -> None:
+        binary = str(Path(sys.executable).parent / "oxigraph")
+        args = [binary, "serve", "--location", str(self.location), "--bind", f"127.0.0.1:{self.port}"]
+        if self.timeout_s:
+            args += ["--timeout-s", str(int(self.timeout_s))]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if httpx.post(self.query_url, data={"query": "ASK {}"}, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("oxigraph server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=15)
+
+    def load(self) -> None:
+        kg = str(Path(sys.executable).parent / "kg")
+        subprocess.run([kg, "load", "--endpoint", self.store_url], check=True, capture_output=True, timeout=300)
+
+
+def start_live(mode: str, tmp_path_factory, **env: str) -> LiveServer:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    server = LiveServer({"ZHILI_QUERY_TIMEOUT": str(LIVE_TIMEOUT), "ZHILI_MAX_ROWS": str(LIVE_MAX_ROWS),
-                         "ZHILI_QUEUE_TIMEOUT": "20"})
+    base = {"ZHILI_QUERY_TIMEOUT": str(LIVE_TIMEOUT), "ZHILI_MAX_ROWS": str(LIVE_MAX_ROWS), "ZHILI_QUEUE_TIMEOUT": "20"}
+    oxigraph = None
+    if mode == "remote":
+        oxigraph = OxigraphServer(tmp_path_factory.mktemp("oxigraph"), timeout_s=LIVE_TIMEOUT + 1)
+        oxigraph.load()
+        base["ZHILI_STORE"] = oxigraph.query_url
+    server = LiveServer({**base, **env})
+    server.mode, server.oxigraph = mode, oxigraph
+    return server
+
+
+@pytest.fixture(scope="session", params=["embedded", "remote"])
+def live(request, tmp_path_factory):
+    """The app over real HTTP, on the embedded store and on a live Oxigraph server loaded by `kg load`."""
+    server = start_live(request.param, tmp_path_factory)
     yield server
     server.stop()
+    if server.oxigraph:
+        server.oxigraph.stop()
 
 
 @pytest.fixture(scope="session")

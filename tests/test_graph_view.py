@@ -13,6 +13,9 @@ from kg.paths import DATA
 READY = "#graph-app[data-ready='1']"
 
 
+# Pages are the same on both stores; the browser suite runs once, on the embedded one.
+embedded = pytest.mark.parametrize("live", ["embedded"], indirect=True)
+
 @pytest.fixture()
 def gpage(browser, live, request):
     context = browser.new_context(viewport={"width": 1500, "height": 950})
@@ -49,6 +52,7 @@ def visible(page) -> int:
     return int(page.get_attribute("#graph-app", "data-visible-nodes"))
 
 
+@embedded
 def test_click_node_shows_details_and_evidence(gpage, live):
     gpage.goto(live.url + "/graph")
     gpage.wait_for_selector(READY)
@@ -63,6 +67,7 @@ def test_click_node_shows_details_and_evidence(gpage, live):
     assert "select=mechanism%3Ared-property" in gpage.url or "select=mechanism:red-property" in gpage.url
 
 
+@embedded
 def test_double_click_expands_and_collapses(gpage, live):
     gpage.goto(live.url + "/graph")
     gpage.wait_for_selector(READY)
@@ -77,6 +82,7 @@ def test_double_click_expands_and_collapses(gpage, live):
     wait_until(gpage, f"+document.querySelector('#graph-app').dataset.visibleNodes == {before}")
 
 
+@embedded
 def test_filters_compare_and_shared_url(gpage, live):
     gpage.goto(live.url + "/graph")
     gpage.wait_for_selector(READY)
@@ -103,6 +109,7 @@ def test_filters_compare_and_shared_url(gpage, live):
     assert gpage.evaluate("window.zhiliNetwork.getSelectedNodes()[0]") == "mechanism:red-property"
 
 
+@embedded
 def test_tier_view_side_by_side(gpage, live):
     gpage.goto(live.url + "/graph?view=tiers&locality=qingtongxia,lanzhou")
     gpage.wait_for_selector("#graph-app[data-tiers-ready]")
@@ -114,12 +121,14 @@ def test_tier_view_side_by_side(gpage, live):
     assert "jinchang" in gpage.url
 
 
+@embedded
 def test_language_switch_relabels_nodes(gpage, live):
     gpage.goto(live.url + "/graph?lang=zh")
     gpage.wait_for_selector(READY)
     assert gpage.evaluate("window.zhiliGraph.nodes.get('locality:jinchang').label") == "金昌市"
 
 
+@embedded
 def test_synthetic_graph_of_3000_nodes_becomes_interactive(gpage, live):
     gpage.goto(live.url + "/graph?synthetic=2600&types=locality,mechanism")
     gpage.wait_for_selector(READY, timeout=60000)

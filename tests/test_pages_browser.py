@@ -8,6 +8,9 @@ import pytest
 from conftest import ARTIFACTS, Recorder
 
 
+# Pages are the same on both stores; the browser suite runs once, on the embedded one.
+pytestmark = pytest.mark.parametrize("live", ["embedded"], indirect=True)
+
 @pytest.fixture()
 def page(browser, live, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})

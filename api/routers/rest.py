@@ -139,6 +139,17 @@ def stats(request: Request):
     return StatsModel(**service.extra["stats"], checksum=service.checksum, store=service.repo.kind)
 
 
+def _export(repo, fmt: str) -> bytes:
+    """Export what the store holds (a remote store is copied into a local one first)."""
+    import pyoxigraph as ox
+
+    store = getattr(repo, "store", None)
+    if store is None:
+        store = ox.Store()
+        store.extend(repo.quads())
+    return export_dataset(fmt, store)
+
+
 _EXPORT_TYPES = {"turtle": "text/turtle", "nquads": "application/n-quads", "jsonld": "application/ld+json",
                  "csv": "text/csv; charset=utf-8"}
 
@@ -150,7 +161,7 @@ async def export(request: Request, format: str = Query("turtle", description="tu
     service = request.app.state.service
     cache = service.extra.setdefault("exports", {})
     if format not in cache:
-        cache[format] = await asyncio.to_thread(export_dataset, format, getattr(service.repo, "store", None))
+        cache[format] = await asyncio.to_thread(_export, service.repo, format)
     suffix = {"turtle": "ttl", "nquads": "nq", "jsonld": "jsonld", "csv": "csv"}[format]
     return Response(cache[format], media_type=_EXPORT_TYPES[format],
                     headers={"Content-Disposition": f'attachment; filename="zhili.{suffix}"'})

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from ..negotiate import choose, prefers_html
+from ..remote import StoreTruncated
+from ..repository import StoreUnavailable
 from ..sparql.description import service_description
 from ..sparql.guard import Refused, classify
 from ..sparql.pool import PoolBusy, PoolClosed, QueryJob, QueryTimeout
@@ -128,12 +130,18 @@ async def _handle(request: Request) -> Response:
     except Refused as refused:
         return _error(refused.status, refused.message)
     except QueryTimeout:
+        how = ("its worker was killed and replaced" if service.repo.kind == "embedded"
+               else "the request to the store was abandoned")
         return _error(503, f"query stopped: it exceeded the {settings.query_timeout:g} s time limit "
-                           "(ZHILI_QUERY_TIMEOUT); its worker was killed and replaced")
+                           f"(ZHILI_QUERY_TIMEOUT); {how}")
     except PoolBusy:
         return _error(503, "all query workers are busy; try again shortly")
     except PoolClosed:
         return _error(503, "the service is shutting down")
+    except StoreTruncated as exc:
+        return _error(504, f"store error: {exc}")
+    except StoreUnavailable as exc:
+        return _error(503, f"store unavailable: {exc}")
     if not outcome.ok:
         return _error(outcome.status, outcome.error or "query failed")
     media = (GRAPH_TYPES if classified.is_graph else RESULT_TYPES)[fmt]

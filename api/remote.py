@@ -1,0 +1,132 @@
+"""A remote SPARQL 1.1 server as the store: the Query protocol for reading, nothing else.
+
+Every failure of the server (down, slow, an error status, a body cut off part-way,
+as Oxigraph's own --timeout-s produces) becomes StoreUnavailable, which the
+routers turn into 503/504 with a message. The service recovers by itself: each
+call is a fresh request.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+from urllib.parse import urlencode
+
+import httpx
+import pyoxigraph as ox
+
+from kg.namespaces import GRAPH, PREFIXES
+
+from .repository import StoreUnavailable, bind
+
+_PROLOGUE = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+class StoreTimeout(StoreUnavailable):
+    """The server did not answer in time."""
+
+
+class StoreTruncated(StoreUnavailable):
+    """The server's answer was cut off or malformed (e.g. Oxigraph's --timeout-s mid-stream)."""
+
+
+def _python(binding: dict | None) -> Any:
+    if binding is None:
+        return None
+    value = binding["value"]
+    if binding.get("type") == "literal" and binding.get("datatype", "").endswith(("#integer", "#nonNegativeInteger", "#int", "#long")):
+        return int(value)
+    return value
+
+
+class RemoteRepository:
+    """Reads a SPARQL endpoint; the dataset's named graphs (graph/…) form the default graph."""
+
+    kind = "remote"
+
+    def __init__(self, query_url: str, timeout: float = 10.0, auth: tuple[str, str] | None = None,
+                 max_bytes: int = 256 * 1024 * 1024):
+        self.query_url = query_url
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)), auth=auth)
+        self.graphs: list[str] = []
+
+    # -- transport -----------------------------------------------------------------
+    def _post(self, query: str, accept: str, default_graphs: list[str] | None = None,
+              named_graphs: list[str] | None = None, timeout: float | None = None) -> bytes:
+        form = [("query", query)]
+        form += [("default-graph-uri", g) for g in (self.graphs if default_graphs is None else default_graphs)]
+        form += [("named-graph-uri", g) for g in (named_graphs or [])]
+        try:
+            with self.client.stream("POST", self.query_url, content=urlencode(form).encode("ascii"),
+                                    headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+                                    timeout=timeout or self.timeout) as response:
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise StoreUnavailable(f"the store's answer exceeds {self.max_bytes} bytes")
+                body = b"".join(chunks)
+                if response.status_code >= 500:
+                    raise StoreUnavailable(f"the store answered HTTP {response.status_code}: {body[:200].decode(errors='replace')}")
+                if response.status_code >= 400:
+                    raise ValueError(body.decode("utf-8", errors="replace")[:2000])
+                return body
+        except httpx.TimeoutException as exc:
+            raise StoreTimeout(f"the store did not answer within {timeout or self.timeout:g} s") from exc
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            raise StoreUnavailable(f"the store at {self.query_url} is unreachable ({type(exc).__name__})") from exc
+
+    def discover_graphs(self) -> list[str]:
+        """The dataset's named graphs on the server (those under our graph namespace)."""
+        body = self._post("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "application/sparql-results+json",
+                          default_graphs=[])
+        rows = self._json(body)["results"]["bindings"]
+        self.graphs = sorted(r["g"]["value"] for r in rows if r["g"]["value"].startswith(str(GRAPH)))
+        return self.graphs
+
+    @staticmethod
+    def _json(body: bytes) -> dict:
+        try:
+            return json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise StoreTruncated(f"the store returned a truncated or invalid result ({exc})") from exc
+
+    # -- Repository interface ----------------------------------------------------------
+    def select(self, query: str, bindings: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        data = self._json(self._post(_PROLOGUE + bind(query, bindings), "application/sparql-results+json"))
+        names = data["head"]["vars"]
+        return [{n: _python(row.get(n)) for n in names} for row in data["results"]["bindings"]]
+
+    def construct(self, query: str, bindings: Mapping[str, str] | None = None) -> list[ox.Triple]:
+        body = self._post(_PROLOGUE + bind(query, bindings), "application/n-triples")
+        try:
+            return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+        except SyntaxError as exc:
+            raise StoreTruncated(f"the store returned a truncated or invalid graph ({exc})") from exc
+
+    def quads(self) -> list[ox.Quad]:
+        body = self._post("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", "application/sparql-results+json",
+                          default_graphs=[], named_graphs=self.graphs)
+        try:
+            solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            return [ox.Quad(row["s"], row["p"], row["o"], row["g"]) for row in solutions]
+        except SyntaxError as exc:
+            raise StoreTruncated(f"the store returned a truncated or invalid result ({exc})") from exc
+
+    def triple_count(self) -> int:
+        return len(self.quads())
+
+    def health(self) -> dict[str, Any]:
+        try:
+            self._post("ASK { ?s ?p ?o }", "application/sparql-results+json", timeout=min(self.timeout, 3.0))
+            return {"store": self.kind, "ok": True, "endpoint": self.query_url, "graphs": len(self.graphs)}
+        except StoreUnavailable as exc:
+            return {"store": self.kind, "ok": False, "endpoint": self.query_url, "error": str(exc)}
+
+    def raw(self, query: str, accept: str, default_graphs: list[str], named_graphs: list[str], timeout: float) -> bytes:
+        """A user query, forwarded as it is (after the guard), for /sparql."""
+        return self._post(_PROLOGUE + query, accept, default_graphs=default_graphs or self.graphs,
+                          named_graphs=named_graphs, timeout=timeout)

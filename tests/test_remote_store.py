@@ -1,0 +1,118 @@
+"""Remote-store mode against a live Oxigraph server: loading, faults and recovery, docker-compose."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from conftest import LiveServer, OxigraphServer
+
+from kg.cli import build_parser
+from kg.paths import DATA, ROOT
+
+KG = str(Path(sys.executable).parent / "kg")
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def quads(oxigraph: OxigraphServer) -> int:
+    r = httpx.post(oxigraph.query_url, data={"query": COUNT}, headers={"Accept": "application/sparql-results+json"})
+    return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.fixture()
+def oxigraph(tmp_path):
+    server = OxigraphServer(tmp_path / "store")
+    yield server
+    server.stop()
+
+
+def test_load_is_idempotent_and_one_graph_per_file(oxigraph, store):
+    first = subprocess.run([KG, "load", "--endpoint", oxigraph.store_url], capture_output=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert quads(oxigraph) == len(store)
+    subprocess.run([KG, "load", "--endpoint", oxigraph.store_url], check=True, capture_output=True, timeout=300)
+    assert quads(oxigraph) == len(store)
+    r = httpx.post(oxigraph.query_url, data={"query": "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                   headers={"Accept": "application/sparql-results+json"})
+    assert int(r.json()["results"]["bindings"][0]["n"]["value"]) == len({q.graph_name for q in store})
+
+
+def test_load_refuses_a_dataset_that_fails_validation(oxigraph, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    shutil.copy(ROOT / "tests" / "fixtures" / "qc" / "dangling-reference.ttl", data / "broken.ttl")
+    result = subprocess.run([KG, "load", "--endpoint", oxigraph.store_url, "--data", str(data)], capture_output=True, timeout=300)
+    assert result.returncode == 1 and b"refusing to load" in result.stderr
+    assert quads(oxigraph) == 0
+
+
+def test_store_down_then_back(tmp_path):
+    oxigraph = OxigraphServer(tmp_path / "store")
+    oxigraph.load()
+    api = LiveServer({"ZHILI_STORE": oxigraph.query_url, "ZHILI_QUERY_TIMEOUT": "3"})
+    try:
+        with httpx.Client(base_url=api.url, timeout=30) as http:
+            q = {"query": "ASK { loc:jinchang a zl:Locality }"}
+            assert http.get("/sparql", params=q).json()["boolean"] is True
+            oxigraph.stop()
+            down = http.get("/sparql", params=q)
+            assert down.status_code == 503 and "store unavailable" in down.text
+            health = http.get("/health")
+            assert health.status_code == 503 and health.json()["ok"] is False
+            assert http.get("/id/locality/jinchang", headers={"Accept": "text/turtle"}).status_code == 503
+            assert http.get("/api/localities").status_code == 200  # served from the catalog read at start-up
+            oxigraph.start()
+            assert http.get("/sparql", params=q).json()["boolean"] is True
+            assert http.get("/health").status_code == 200
+            assert http.get("/id/locality/jinchang", headers={"Accept": "text/turtle"}).status_code == 200
+    finally:
+        api.stop()
+        oxigraph.stop()
+
+
+def test_truncated_answer_from_the_store_is_504(tmp_path):
+    """Oxigraph's own --timeout-s answers HTTP 200 and cuts the JSON off mid-stream."""
+    oxigraph = OxigraphServer(tmp_path / "store", timeout_s=1)
+    oxigraph.load()
+    api = LiveServer({"ZHILI_STORE": oxigraph.query_url, "ZHILI_QUERY_TIMEOUT": "20"})
+    try:
+        with httpx.Client(base_url=api.url, timeout=60) as http:
+            started = time.monotonic()
+            r = http.get("/sparql", params={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"})
+            assert r.status_code == 504 and "truncated" in r.text
+            assert time.monotonic() - started < 20
+            assert http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+    finally:
+        api.stop()
+        oxigraph.stop()
+
+
+def test_docker_compose_is_valid_and_matches_cli_and_settings():
+    compose = ROOT / "docker-compose.yml"
+    check = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    result = subprocess.run([check, "--builtin-schema", "vendor.compose-spec", str(compose)], capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    spec = yaml.safe_load(compose.read_text(encoding="utf-8"))
+    services = spec["services"]
+    assert {"store", "loader", "api"} <= set(services)
+    parser = build_parser()
+    for name in ("loader", "api"):
+        command = services[name]["command"]
+        assert command[0] == "kg"
+        parser.parse_args(command[1:])  # exits (fails the test) on an unknown subcommand or option
+    settings_source = (ROOT / "api" / "settings.py").read_text(encoding="utf-8")
+    for name, service in services.items():
+        for variable in (service.get("environment") or {}):
+            if variable.startswith("ZHILI_"):
+                assert f'"{variable}"' in settings_source, f"{name}: {variable} is not a setting"
+    assert services["api"]["environment"]["ZHILI_STORE"].startswith("http://store:")
+    assert services["loader"]["depends_on"]["store"]["condition"] == "service_healthy"
+    assert services["api"]["depends_on"]["loader"]["condition"] == "service_completed_successfully"
+    assert "healthcheck" in services["store"] and "healthcheck" in services["api"]
+    assert "oxigraph" in " ".join(services["store"]["command"])
