@@ -119,6 +119,9 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
             return request.app.state.pages.not_found(request, str(exc.detail))
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
+    from . import openapi
+
+    openapi.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(sparql.router)
     app.include_router(rest.router)

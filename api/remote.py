@@ -9,6 +9,7 @@ call is a fresh request.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
@@ -20,6 +21,18 @@ from kg.namespaces import GRAPH, PREFIXES
 from .repository import StoreUnavailable, bind
 
 _PROLOGUE = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+_PROLOGUE_LINES = _PROLOGUE.count("\n")
+
+
+def user_position(message: str) -> str:
+    """The store's error message with line numbers counted in the user's query (our prologue removed)."""
+    import re
+
+    return re.sub(r"(\d+):(\d+)", lambda m: f"{max(int(m.group(1)) - _PROLOGUE_LINES, 1)}:{m.group(2)}", message, count=1)
+
+
+class _Stale(Exception):
+    """A kept-alive connection the server had closed: worth one retry."""
 
 
 class StoreTimeout(StoreUnavailable):
@@ -55,6 +68,14 @@ class RemoteRepository:
     # -- transport -----------------------------------------------------------------
     def _post(self, query: str, accept: str, default_graphs: list[str] | None = None,
               named_graphs: list[str] | None = None, timeout: float | None = None) -> bytes:
+        """POST the query; one retry when a kept-alive connection turns out to have been closed."""
+        try:
+            return self._post_once(query, accept, default_graphs, named_graphs, timeout, retry=True)
+        except _Stale:
+            return self._post_once(query, accept, default_graphs, named_graphs, timeout, retry=False)
+
+    def _post_once(self, query: str, accept: str, default_graphs: list[str] | None,
+                   named_graphs: list[str] | None, timeout: float | None, retry: bool) -> bytes:
         form = [("query", query)]
         form += [("default-graph-uri", g) for g in (self.graphs if default_graphs is None else default_graphs)]
         form += [("named-graph-uri", g) for g in (named_graphs or [])]
@@ -63,9 +84,12 @@ class RemoteRepository:
                                     headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
                                     timeout=timeout or self.timeout) as response:
                 chunks, size = [], 0
+                deadline = time.monotonic() + (timeout or self.timeout)
                 for chunk in response.iter_bytes():
                     chunks.append(chunk)
                     size += len(chunk)
+                    if time.monotonic() > deadline:  # read timeouts are per chunk; the limit is for the whole answer
+                        raise StoreTimeout(f"the store's answer took longer than {timeout or self.timeout:g} s")
                     if size > self.max_bytes:
                         raise StoreUnavailable(f"the store's answer exceeds {self.max_bytes} bytes")
                 body = b"".join(chunks)
@@ -76,6 +100,10 @@ class RemoteRepository:
                 return body
         except httpx.TimeoutException as exc:
             raise StoreTimeout(f"the store did not answer within {timeout or self.timeout:g} s") from exc
+        except httpx.RemoteProtocolError as exc:
+            if retry:
+                raise _Stale() from exc
+            raise StoreUnavailable(f"the store at {self.query_url} closed the connection ({exc})") from exc
         except (httpx.TransportError, httpx.StreamError) as exc:
             raise StoreUnavailable(f"the store at {self.query_url} is unreachable ({type(exc).__name__})") from exc
 

@@ -21,7 +21,7 @@ class Settings:
     """Limits of the public endpoint; every one is an environment variable."""
 
     store: str = "embedded"                  # ZHILI_STORE: "embedded" or a SPARQL query URL
-    update_url: str | None = None            # ZHILI_UPDATE_URL: Graph Store / update URL of a remote server
+    update_url: str | None = None            # ZHILI_UPDATE_URL: Graph Store URL `kg load` writes to
     store_user: str | None = None            # ZHILI_STORE_USER
     store_password: str | None = None        # ZHILI_STORE_PASSWORD
     query_timeout: float = 10.0              # ZHILI_QUERY_TIMEOUT (seconds): hard limit per SPARQL query

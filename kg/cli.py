@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -220,11 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("load", help="push the validated dataset into a SPARQL server (Graph Store Protocol)")
-    p.add_argument("--endpoint", required=True, help="Graph Store URL, e.g. http://127.0.0.1:7878/store")
+    p.add_argument("--endpoint", default=os.environ.get("ZHILI_UPDATE_URL"), required=not os.environ.get("ZHILI_UPDATE_URL"),
+                   help="Graph Store URL, e.g. http://127.0.0.1:7878/store (default: $ZHILI_UPDATE_URL)")
     p.add_argument("--query-endpoint", help="query URL (default: /store -> /query) to remove stale graphs and count")
     p.add_argument("--data", default=str(DATA))
-    p.add_argument("--user")
-    p.add_argument("--password")
+    p.add_argument("--user", default=os.environ.get("ZHILI_STORE_USER"))
+    p.add_argument("--password", default=os.environ.get("ZHILI_STORE_PASSWORD"))
     p.set_defaults(func=_cmd_load)
 
     p = sub.add_parser("serve", help="run the web service (SPARQL endpoint, API, pages)")

@@ -135,7 +135,8 @@ async def _handle(request: Request) -> Response:
         return _error(503, f"query stopped: it exceeded the {settings.query_timeout:g} s time limit "
                            f"(ZHILI_QUERY_TIMEOUT); {how}")
     except PoolBusy:
-        return _error(503, "all query workers are busy; try again shortly")
+        return _error(503, "all query workers are busy, or the worker running this query stopped unexpectedly "
+                           "(it was replaced); try again shortly")
     except PoolClosed:
         return _error(503, "the service is shutting down")
     except StoreTruncated as exc:

@@ -24,11 +24,31 @@ class Refused(ValueError):
         self.message = message
 
 
+MAX_DEPTH = 64
+MAX_VARIABLE_USES = 1000  # a bound on joins: thousands of triple patterns stall planners and can crash servers
+
+
 def keywords(text: str) -> list[str]:
     """Upper-cased bare words outside comments, strings, IRIs, variables and prefixed names."""
+    return scan(text)[0]
+
+
+def scan(text: str) -> tuple[list[str], int, int]:
+    """Bare keywords, the deepest bracket nesting ({, (, [) and the number of variable uses,
+    all outside strings, IRIs and comments."""
     found, i, n = [], 0, len(text)
+    depth = deepest = variables = 0
     while i < n:
         ch = text[i]
+        if ch in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+            i += 1
+            continue
+        if ch in "})]":
+            depth -= 1
+            i += 1
+            continue
         if ch == "#":
             end = text.find("\n", i)
             i = n if end == -1 else end + 1
@@ -46,6 +66,7 @@ def keywords(text: str) -> list[str]:
             i = m.end() if m else i + 1
         elif ch in "?$":
             m = _WORD.match(text, i + 1)
+            variables += 1 if m else 0
             i = m.end() if m else i + 1
         elif ch.isalpha() or ch == "_":
             j = i
@@ -59,7 +80,7 @@ def keywords(text: str) -> list[str]:
             i = i + max(len(word), 1)
         else:
             i += 1
-    return found
+    return found, deepest, variables
 
 
 @dataclass(frozen=True)
@@ -73,7 +94,11 @@ class Classified:
 
 def classify(text: str) -> Classified:
     """The query form; raises Refused for updates, SERVICE and anything that is not a query."""
-    words = keywords(text)
+    words, deepest, variables = scan(text)
+    if deepest > MAX_DEPTH:
+        raise Refused(400, f"the query nests brackets {deepest} levels deep; at most {MAX_DEPTH} are allowed")
+    if variables > MAX_VARIABLE_USES:
+        raise Refused(400, f"the query uses variables {variables} times; at most {MAX_VARIABLE_USES} are allowed")
     if "SERVICE" in words:
         raise Refused(400, "federated queries (SERVICE) are not allowed on this endpoint: it never makes outbound requests")
     # skip the prologue
