@@ -30,3 +30,4 @@ def test_api_conforms_to_its_schema(live):
 
         check()
     assert tried["cases"] >= len(operations) * 3
+    print(f"schemathesis [{live.mode}]: {len(operations)} operations, {tried['cases']} cases")

@@ -59,6 +59,8 @@ def test_store_down_then_back(tmp_path):
     try:
         with httpx.Client(base_url=api.url, timeout=30) as http:
             q = {"query": "ASK { loc:jinchang a zl:Locality }"}
+            count = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+            before = http.get("/sparql", params=count).json()
             assert http.get("/sparql", params=q).json()["boolean"] is True
             oxigraph.stop()
             down = http.get("/sparql", params=q)
@@ -71,6 +73,7 @@ def test_store_down_then_back(tmp_path):
             assert http.get("/sparql", params=q).json()["boolean"] is True
             assert http.get("/health").status_code == 200
             assert http.get("/id/locality/jinchang", headers={"Accept": "text/turtle"}).status_code == 200
+            assert http.get("/sparql", params=count).json() == before  # the store's data is unchanged
     finally:
         api.stop()
         oxigraph.stop()
