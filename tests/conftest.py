@@ -160,3 +160,19 @@ class Recorder:
 
     def outside(self) -> list[str]:
         return [u for u in self.requests if not (u.startswith(self.base) or u.startswith(("data:", "blob:", "about:")))]
+
+
+@pytest.fixture()
+def page(browser, live, request):
+    """A fresh browser page on the live server; fails the test if any request leaves 127.0.0.1 or any
+    JavaScript error is raised, and saves a screenshot as a test artifact."""
+    context = browser.new_context(viewport={"width": 1500, "height": 950})
+    page = context.new_page()
+    recorder = Recorder(live.url)
+    page.on("request", lambda r: recorder.requests.append(r.url))
+    page.on("pageerror", lambda e: recorder.errors.append(str(e)))
+    yield page
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    context.close()
+    assert recorder.outside() == [], f"requests left 127.0.0.1: {recorder.outside()}"
+    assert recorder.errors == [], f"JavaScript errors: {recorder.errors}"

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS, LiveServer, Recorder
+from conftest import ARTIFACTS, LiveServer
 
 from kg.paths import DATA
 
@@ -15,20 +15,6 @@ READY = "#graph-app[data-ready='1']"
 
 # Pages are the same on both stores; the browser suite runs once, on the embedded one.
 embedded = pytest.mark.parametrize("live", ["embedded"], indirect=True)
-
-@pytest.fixture()
-def gpage(browser, live, request):
-    context = browser.new_context(viewport={"width": 1500, "height": 950})
-    page = context.new_page()
-    rec = Recorder(live.url)
-    page.on("request", lambda r: rec.requests.append(r.url))
-    page.on("pageerror", lambda e: rec.errors.append(str(e)))
-    yield page
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
-    context.close()
-    assert rec.outside() == [], f"requests left 127.0.0.1: {rec.outside()}"
-    assert rec.errors == []
-
 
 def node_point(page, node_id):
     return page.evaluate("""id => {
@@ -53,90 +39,90 @@ def visible(page) -> int:
 
 
 @embedded
-def test_click_node_shows_details_and_evidence(gpage, live):
-    gpage.goto(live.url + "/graph")
-    gpage.wait_for_selector(READY)
-    gpage.evaluate("window.zhiliNetwork.focus('mechanism:red-property', {scale: 1.0})")
-    x, y = node_point(gpage, "mechanism:red-property")
-    gpage.mouse.click(x, y)
-    gpage.wait_for_selector("#panel .adopter ul.evidence li q")
-    panel = gpage.inner_text("#panel")
+def test_click_node_shows_details_and_evidence(page, live):
+    page.goto(live.url + "/graph")
+    page.wait_for_selector(READY)
+    page.evaluate("window.zhiliNetwork.focus('mechanism:red-property', {scale: 1.0})")
+    x, y = node_point(page, "mechanism:red-property")
+    page.mouse.click(x, y)
+    page.wait_for_selector("#panel .adopter ul.evidence li q")
+    panel = page.inner_text("#panel")
     assert "红色物业" in panel and "red property management" in panel
-    link = gpage.get_attribute("#panel .adopter a.ev-link", "href")
+    link = page.get_attribute("#panel .adopter a.ev-link", "href")
     assert link.startswith("/sources/") and "#s00" in link
-    assert "select=mechanism%3Ared-property" in gpage.url or "select=mechanism:red-property" in gpage.url
+    assert "select=mechanism%3Ared-property" in page.url or "select=mechanism:red-property" in page.url
 
 
 @embedded
-def test_double_click_expands_and_collapses(gpage, live):
-    gpage.goto(live.url + "/graph")
-    gpage.wait_for_selector(READY)
-    before = visible(gpage)
-    gpage.evaluate("window.zhiliNetwork.focus('locality:lanzhou', {scale: 1.0})")
-    x, y = node_point(gpage, "locality:lanzhou")
-    gpage.mouse.dblclick(x, y)
-    wait_until(gpage, f"+document.querySelector('#graph-app').dataset.visibleNodes > {before}")
-    assert gpage.evaluate("window.zhiliGraph.nodes.get('document:lanzhou-grid-party-building-opinion') !== null")
-    assert "expand=locality" in gpage.url
-    gpage.mouse.dblclick(x, y)
-    wait_until(gpage, f"+document.querySelector('#graph-app').dataset.visibleNodes == {before}")
+def test_double_click_expands_and_collapses(page, live):
+    page.goto(live.url + "/graph")
+    page.wait_for_selector(READY)
+    before = visible(page)
+    page.evaluate("window.zhiliNetwork.focus('locality:lanzhou', {scale: 1.0})")
+    x, y = node_point(page, "locality:lanzhou")
+    page.mouse.dblclick(x, y)
+    wait_until(page, f"+document.querySelector('#graph-app').dataset.visibleNodes > {before}")
+    assert page.evaluate("window.zhiliGraph.nodes.get('document:lanzhou-grid-party-building-opinion') !== null")
+    assert "expand=locality" in page.url
+    page.mouse.dblclick(x, y)
+    wait_until(page, f"+document.querySelector('#graph-app').dataset.visibleNodes == {before}")
 
 
 @embedded
-def test_filters_compare_and_shared_url(gpage, live):
-    gpage.goto(live.url + "/graph")
-    gpage.wait_for_selector(READY)
-    everything = visible(gpage)
-    gpage.check("#categories input[value='category-property']")
-    assert visible(gpage) < everything and "cat=category-property" in gpage.url
-    gpage.uncheck("#categories input[value='category-property']")
-    gpage.check("#compare-list input[value='tonghua-county']")
-    gpage.check("#compare-list input[value='qingtongxia']")
-    assert gpage.is_visible("#legend")
-    shared = gpage.evaluate("window.zhiliGraph.nodes.get({filter: n => n.compare === 'shared' || n.compare === 'variant'}).length")
-    unique = gpage.evaluate("window.zhiliGraph.nodes.get({filter: n => n.compare === 'unique'}).length")
+def test_filters_compare_and_shared_url(page, live):
+    page.goto(live.url + "/graph")
+    page.wait_for_selector(READY)
+    everything = visible(page)
+    page.check("#categories input[value='category-property']")
+    assert visible(page) < everything and "cat=category-property" in page.url
+    page.uncheck("#categories input[value='category-property']")
+    page.check("#compare-list input[value='tonghua-county']")
+    page.check("#compare-list input[value='qingtongxia']")
+    assert page.is_visible("#legend")
+    shared = page.evaluate("window.zhiliGraph.nodes.get({filter: n => n.compare === 'shared' || n.compare === 'variant'}).length")
+    unique = page.evaluate("window.zhiliGraph.nodes.get({filter: n => n.compare === 'unique'}).length")
     assert shared >= 10 and unique >= 10
-    gpage.fill("#search", "红色物业")
-    gpage.press("#search", "Enter")
-    gpage.wait_for_selector("#panel .adopter")
-    url = gpage.url
+    page.fill("#search", "红色物业")
+    page.press("#search", "Enter")
+    page.wait_for_selector("#panel .adopter")
+    url = page.url
     assert "compare=tonghua-county%2Cqingtongxia" in url or "compare=tonghua-county,qingtongxia" in url
-    gpage.goto(url)
-    gpage.wait_for_selector(READY)
-    assert gpage.is_checked("#compare-list input[value='qingtongxia']")
-    gpage.wait_for_selector("#panel .adopter")
-    assert "红色物业" in gpage.inner_text("#panel")
-    assert gpage.evaluate("window.zhiliNetwork.getSelectedNodes()[0]") == "mechanism:red-property"
+    page.goto(url)
+    page.wait_for_selector(READY)
+    assert page.is_checked("#compare-list input[value='qingtongxia']")
+    page.wait_for_selector("#panel .adopter")
+    assert "红色物业" in page.inner_text("#panel")
+    assert page.evaluate("window.zhiliNetwork.getSelectedNodes()[0]") == "mechanism:red-property"
 
 
 @embedded
-def test_tier_view_side_by_side(gpage, live):
-    gpage.goto(live.url + "/graph?view=tiers&locality=qingtongxia,lanzhou")
-    gpage.wait_for_selector("#graph-app[data-tiers-ready]")
-    cols = gpage.locator(".tier-col")
+def test_tier_view_side_by_side(page, live):
+    page.goto(live.url + "/graph?view=tiers&locality=qingtongxia,lanzhou")
+    page.wait_for_selector("#graph-app[data-tiers-ready]")
+    cols = page.locator(".tier-col")
     assert cols.count() == 3
     assert "Qingtongxia" in cols.first.inner_text()
-    gpage.check("#localities input[value='jinchang']")
-    wait_until(gpage, "document.querySelectorAll('.tier-col').length > 3")
-    assert "jinchang" in gpage.url
+    page.check("#localities input[value='jinchang']")
+    wait_until(page, "document.querySelectorAll('.tier-col').length > 3")
+    assert "jinchang" in page.url
 
 
 @embedded
-def test_language_switch_relabels_nodes(gpage, live):
-    gpage.goto(live.url + "/graph?lang=zh")
-    gpage.wait_for_selector(READY)
-    assert gpage.evaluate("window.zhiliGraph.nodes.get('locality:jinchang').label") == "金昌市"
+def test_language_switch_relabels_nodes(page, live):
+    page.goto(live.url + "/graph?lang=zh")
+    page.wait_for_selector(READY)
+    assert page.evaluate("window.zhiliGraph.nodes.get('locality:jinchang').label") == "金昌市"
 
 
 @embedded
-def test_synthetic_graph_of_3000_nodes_becomes_interactive(gpage, live):
-    gpage.goto(live.url + "/graph?synthetic=2600&types=locality,mechanism")
-    gpage.wait_for_selector(READY, timeout=60000)
-    assert gpage.evaluate("window.zhiliGraph.all.nodes.length") == 3000
-    gpage.evaluate("window.zhiliNetwork.focus('locality:l5', {scale: 1.0})")
-    x, y = node_point(gpage, "locality:l5")
-    gpage.mouse.click(x, y)
-    gpage.wait_for_selector("#panel ul.neighbours li")
+def test_synthetic_graph_of_3000_nodes_becomes_interactive(page, live):
+    page.goto(live.url + "/graph?synthetic=2600&types=locality,mechanism")
+    page.wait_for_selector(READY, timeout=60000)
+    assert page.evaluate("window.zhiliGraph.all.nodes.length") == 3000
+    page.evaluate("window.zhiliNetwork.focus('locality:l5', {scale: 1.0})")
+    x, y = node_point(page, "locality:l5")
+    page.mouse.click(x, y)
+    page.wait_for_selector("#panel ul.neighbours li")
 
 
 PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'

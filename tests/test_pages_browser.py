@@ -5,25 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ARTIFACTS, Recorder
-
 
 # Pages are the same on both stores; the browser suite runs once, on the embedded one.
 pytestmark = pytest.mark.parametrize("live", ["embedded"], indirect=True)
-
-@pytest.fixture()
-def page(browser, live, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    rec = Recorder(live.url)
-    page.on("request", lambda r: rec.requests.append(r.url))
-    page.on("pageerror", lambda e: rec.errors.append(str(e)))
-    page.recorder = rec
-    yield page
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=False)
-    context.close()
-    assert rec.outside() == [], f"requests left 127.0.0.1: {rec.outside()}"
-    assert rec.errors == [], f"JavaScript errors: {rec.errors}"
 
 
 def test_home_matrix_cell_leads_to_evidence(page, live):
