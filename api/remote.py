@@ -144,8 +144,6 @@ class RemoteRepository:
         except SyntaxError as exc:
             raise StoreTruncated(f"the store returned a truncated or invalid result ({exc})") from exc
 
-    def triple_count(self) -> int:
-        return len(self.quads())
 
     def health(self) -> dict[str, Any]:
         try:

@@ -45,7 +45,6 @@ class Repository(Protocol):
 
     def quads(self) -> list[ox.Quad]: ...
 
-    def triple_count(self) -> int: ...
 
     def health(self) -> dict[str, Any]: ...
 
@@ -72,8 +71,6 @@ class EmbeddedRepository:
     def quads(self) -> list[ox.Quad]:
         return list(self.store)
 
-    def triple_count(self) -> int:
-        return len(self.store)
 
     def health(self) -> dict[str, Any]:
         return {"store": self.kind, "ok": True, "quads": len(self.store)}

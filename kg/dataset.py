@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
 
 from .namespaces import GRAPH
 from .paths import DATA, LOCALITIES, MANIFEST, ONTOLOGY_FILE, SCHEME_FILE
@@ -40,10 +40,3 @@ def load_rdflib(files: list[Path]) -> Graph:
     for path in files:
         graph.parse(path, format="turtle")
     return graph
-
-
-def load_rdflib_dataset(files: list[Path]) -> Dataset:
-    ds = Dataset()
-    for path in files:
-        ds.graph(graph_name(path)).parse(path, format="turtle")
-    return ds

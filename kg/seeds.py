@@ -40,13 +40,6 @@ def load_seeds(directory: Path = SEEDS) -> tuple[Seed, ...]:
     )
 
 
-def seed_by_iri(iri: str, directory: Path = SEEDS) -> Seed | None:
-    for seed in load_seeds(directory):
-        if seed.iri == iri:
-            return seed
-    return None
-
-
 def occurrences(text: str, needle: str) -> list[int]:
     """Start offsets (code points) of every occurrence of needle, overlapping ones included."""
     found, start = [], text.find(needle)

@@ -245,7 +245,3 @@ class QueryPool:
         for worker in workers:
             worker.kill()
         self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-def data_dump_path(directory: str) -> str:
-    return os.path.join(directory, "dataset.nq")
