@@ -14,7 +14,6 @@ import asyncio
 import ctypes
 import logging
 import multiprocessing as mp
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
