@@ -54,7 +54,7 @@ def build_graph(cat: Catalog) -> nx.Graph:
 
 def layout(g: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float]]:
     """Positions in pixels, computed once so the browser needs no physics."""
-    if g.number_of_nodes() <= SPRING_LIMIT:
+    if g.number_of_nodes() < SPRING_LIMIT:  # networkx switches to a scipy-only algorithm at 500
         pos = nx.spring_layout(g, seed=seed, k=1.6 / math.sqrt(max(g.number_of_nodes(), 1)), iterations=200)
         scale = 120 * math.sqrt(g.number_of_nodes())
         return {n: (x * scale, y * scale) for n, (x, y) in pos.items()}

@@ -176,3 +176,10 @@ def test_labels_with_script_payloads_are_rendered_as_text(browser, hostile):
     page.screenshot(path=str(ARTIFACTS / "hostile-labels.png"))
     context.close()
     assert dialogs == []
+
+
+@pytest.mark.parametrize("n", [2, 99, 100, 101, 700])
+def test_graph_data_at_layout_boundaries(http, n):
+    """500 nodes is where networkx's spring layout needs scipy: both layouts must answer (found by schemathesis)."""
+    r = http.get("/api/graph", params={"synthetic": n})
+    assert r.status_code == 200 and len(r.json()["nodes"]) == n + 400
