@@ -58,7 +58,6 @@ def default_repository(settings: Settings) -> Repository:
     if settings.store != "embedded":
         return remote_repository(settings)
     from kg.paths import DATA
-    from kg.store import build_store
     from kg.validate import validate
 
     data = Path(settings.data_dir) if settings.data_dir else DATA
@@ -66,9 +65,7 @@ def default_repository(settings: Settings) -> Repository:
     if not report.ok:
         raise RuntimeError("the curated data does not validate; refusing to serve it:\n"
                            + "\n".join(map(str, report.violations[:20])))
-    from kg.dataset import dataset_files
-
-    return EmbeddedRepository(build_store(dataset_files(data)))
+    return EmbeddedRepository(report.store)  # serve exactly the store that was validated
 
 
 def create_app(settings: Settings | None = None, repository: Repository | None = None) -> FastAPI:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.paths import CONTEXT_FILE
+from kg.export import jsonld_context
 
 from .repository import Repository
 
@@ -28,16 +26,6 @@ RDF_TYPES = {
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
 }
-_CONTEXT = None
-
-
-def context() -> dict:
-    global _CONTEXT
-    if _CONTEXT is None:
-        _CONTEXT = json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
-    return _CONTEXT
-
-
 def describe(repo: Repository, iri: str) -> list[ox.Triple]:
     return repo.construct(DESCRIBE, {"x": iri})
 
@@ -55,4 +43,4 @@ def to_jsonld(triples: list[ox.Triple]) -> bytes:
     """Compacted JSON-LD with the project's context (rdflib does the compaction)."""
     graph = Graph()
     graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
-    return graph.serialize(format="json-ld", context=context(), auto_compact=True).encode("utf-8")
+    return graph.serialize(format="json-ld", context=jsonld_context(), auto_compact=True).encode("utf-8")

@@ -40,17 +40,20 @@ class Service:
 
     @classmethod
     def create(cls, settings: Settings, repo: Repository) -> "Service":
+        """Read the graph once: catalog, checksum and, for the embedded store, the dump the workers load."""
         catalog = Catalog(repo)
         quads = repo.quads()
-        return cls(settings, repo, catalog, SearchIndex(catalog), dataset_checksum(quads), len(quads))
+        service = cls(settings, repo, catalog, SearchIndex(catalog), dataset_checksum(quads), len(quads))
+        if repo.kind == "embedded":
+            service.workdir = tempfile.TemporaryDirectory(prefix="zhili-")
+            (Path(service.workdir.name) / "dataset.nq").write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+        return service
 
     async def start_pool(self) -> None:
-        """Dump the dataset once and start the query workers that load it (embedded store only)."""
-        if self.repo.kind != "embedded":
+        """Start the query workers on the dump written at creation (embedded store only)."""
+        if self.workdir is None:
             return
-        self.workdir = tempfile.TemporaryDirectory(prefix="zhili-")
         path = Path(self.workdir.name) / "dataset.nq"
-        path.write_bytes(ox.serialize(self.repo.quads(), format=ox.RdfFormat.N_QUADS))
         self.pool = QueryPool(str(path), self.settings.workers, self.settings.query_timeout, self.settings.queue_timeout)
         await self.pool.start()
 
@@ -78,7 +81,7 @@ def remote_query(repo, job, timeout: float):
     Nothing is evaluated locally: even parsing by evaluation on an empty store can take
     unbounded time for a query with thousands of joins.
     """
-    from .remote import StoreTimeout
+    from .remote import StoreTimeout, StoreTruncated, user_position
     from .sparql.pool import QueryOutcome, QueryTimeout
     from .sparql.results import write_boolean, write_solutions, write_triples
 
@@ -89,14 +92,10 @@ def remote_query(repo, job, timeout: float):
     except StoreTimeout:
         raise QueryTimeout() from None
     except ValueError as exc:
-        from .remote import user_position
-
         return QueryOutcome(False, error=f"SPARQL syntax error (from the store): {user_position(str(exc))}", status=400)
     tail = body.rstrip()[-200:]
     complete = (not tail or tail.endswith(b".")) if graph else tail.endswith(b"}")
     if not complete:
-        from .remote import StoreTruncated
-
         raise StoreTruncated("the store returned a truncated answer (cut off part-way, by its own time limit?): "
                              + tail[-60:].decode("utf-8", errors="replace"))
     try:
@@ -109,7 +108,5 @@ def remote_query(repo, job, timeout: float):
             else:
                 written = write_solutions(result, job.fmt, job.max_rows, job.max_bytes)
     except SyntaxError as exc:
-        from .remote import StoreTruncated
-
         raise StoreTruncated(f"the store returned a truncated or invalid result ({exc})") from None
     return QueryOutcome(True, written.body, written.rows, written.truncated)

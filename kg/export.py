@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -45,7 +46,7 @@ def export(fmt: str, store: ox.Store | None = None) -> bytes:
     if fmt == "jsonld":
         from rdflib import Graph
 
-        context = json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
+        context = jsonld_context()
         graph = Graph().parse(data=union.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).decode("utf-8"),
                               format="nt")
         return graph.serialize(format="json-ld", context=context, auto_compact=True).encode("utf-8")
@@ -58,6 +59,12 @@ def export(fmt: str, store: ox.Store | None = None) -> bytes:
     for row in rows:
         writer.writerow({c: row.get(c) or "" for c in columns})
     return buffer.getvalue().encode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def jsonld_context() -> dict:
+    """The project's JSON-LD context (ontology/context.jsonld), read once."""
+    return json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
 
 
 def _prefixes() -> dict[str, str]:

@@ -187,6 +187,7 @@ class Report:
     violations: list[Violation]
     seconds: float
     triples: int
+    store: ox.Store | None = None  # the in-memory store that was validated (None when parsing failed)
 
     @property
     def ok(self) -> bool:
@@ -209,4 +210,4 @@ def validate(data_dir: Path = DATA, extra: list[Path] | None = None, check_forma
     violations += check_qc(store)
     violations += check_provenance(store)
     violations += check_verbatim(store)
-    return Report(sorted(set(violations)), time.perf_counter() - started, len(graph))
+    return Report(sorted(set(violations)), time.perf_counter() - started, len(graph), store)
