@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system-deps validate stats clean
+.PHONY: run test bench install system-deps validate stats clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
 
 # Browser tests drive Debian's chromium through playwright (never `playwright install`).
 system-deps:
@@ -37,6 +42,10 @@ run: validate
 
 test: install system-deps
 	$(BIN)/python -m pytest -q
+
+# Not part of `make test`: writes bench/RESULTS.md and the README's headline table (25-40 min).
+bench: $(BENCH_STAMP) system-deps
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache tests/artifacts

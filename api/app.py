@@ -52,11 +52,26 @@ def remote_repository(settings: Settings) -> Repository:
         time.sleep(1.0)
 
 
+def disk_repository(location: str) -> Repository:
+    """An on-disk store written by `kg build` (which validates first), opened read-only."""
+    import pyoxigraph as ox
+
+    from kg.store import read_build_info
+
+    info = read_build_info(Path(location))
+    if not info or not info.get("validated"):
+        raise RuntimeError(f"ZHILI_STORE={location} is not a store written by `kg build --location` "
+                           "(no validated build record); refusing to serve it")
+    return EmbeddedRepository(ox.Store.read_only(location), location=str(location), checksum=info["checksum"])
+
+
 def default_repository(settings: Settings) -> Repository:
     """The embedded store, built from the curated files after they pass `kg validate`;
-    or, when ZHILI_STORE is a URL, the remote SPARQL server."""
-    if settings.store != "embedded":
+    a store directory written by `kg build`; or, when ZHILI_STORE is a URL, the remote SPARQL server."""
+    if settings.store.startswith(("http://", "https://")):
         return remote_repository(settings)
+    if settings.store != "embedded":
+        return disk_repository(settings.store)
     from kg.paths import DATA
     from kg.validate import validate
 
@@ -137,7 +152,8 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
         store = await asyncio.to_thread(service.repo.health)
         body = {"status": "ok" if store["ok"] else "store unavailable", **store, "triples": service.triples,
                 "checksum": service.checksum, "workers": pool.worker_pids() if pool else [],
-                "network_isolated_workers": pool.isolated if pool else None, "pool": vars(pool.stats) if pool else None}
+                "network_isolated_workers": pool.isolated if pool else None, "pool": vars(pool.stats) if pool else None,
+                "response_cache": service.responses.stats()}
         return JSONResponse(body, status_code=200 if store["ok"] else 503)
 
     return app

@@ -45,17 +45,19 @@ class Repository(Protocol):
 
     def quads(self) -> list[ox.Quad]: ...
 
-
     def health(self) -> dict[str, Any]: ...
 
 
 class EmbeddedRepository:
-    """The default: an in-process pyoxigraph store holding the validated build."""
+    """The default: an in-process pyoxigraph store holding the validated build
+    (in memory, or opened read-only from a directory written by `kg build`)."""
 
     kind = "embedded"
 
-    def __init__(self, store: ox.Store):
+    def __init__(self, store: ox.Store, location: str | None = None, checksum: str | None = None):
         self.store = store
+        self.location = location
+        self.checksum = checksum
 
     def _query(self, query: str, bindings: Mapping[str, str] | None):
         return self.store.query(bind(query, bindings), prefixes=PREFIXES, use_default_graph_as_union=True)
@@ -70,7 +72,6 @@ class EmbeddedRepository:
 
     def quads(self) -> list[ox.Quad]:
         return list(self.store)
-
 
     def health(self) -> dict[str, Any]:
         return {"store": self.kind, "ok": True, "quads": len(self.store)}

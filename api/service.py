@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.store import dataset_checksum
+
 from .catalog import Catalog
 from .repository import Repository
+from .response_cache import ResponseCache
 from .settings import Settings
 from .sparql.pool import QueryPool
 from .views import SearchIndex
-
-
-def dataset_checksum(quads: list[ox.Quad]) -> str:
-    """SHA-256 over the sorted N-Quads lines: equal for equal datasets whatever the order."""
-    lines = sorted(str(q) + " .\n" for q in quads)
-    digest = hashlib.sha256()
-    for line in lines:
-        digest.update(line.encode("utf-8"))
-    return digest.hexdigest()
 
 
 @dataclass
@@ -37,11 +30,17 @@ class Service:
     pool: QueryPool | None = None
     workdir: tempfile.TemporaryDirectory | None = None
     extra: dict = field(default_factory=dict)
+    responses: ResponseCache = field(default_factory=ResponseCache)
 
     @classmethod
     def create(cls, settings: Settings, repo: Repository) -> "Service":
-        """Read the graph once: catalog, checksum and, for the embedded store, the dump the workers load."""
+        """Read the graph once: catalog, checksum and, for an in-memory store, the dump the workers load.
+        A store built on disk by `kg build` brings its checksum, and the workers open it read-only."""
         catalog = Catalog(repo)
+        location = getattr(repo, "location", None)
+        if location:
+            service = cls(settings, repo, catalog, SearchIndex(catalog), repo.checksum, len(repo.store))
+            return service
         quads = repo.quads()
         service = cls(settings, repo, catalog, SearchIndex(catalog), dataset_checksum(quads), len(quads))
         if repo.kind == "embedded":
@@ -50,11 +49,16 @@ class Service:
         return service
 
     async def start_pool(self) -> None:
-        """Start the query workers on the dump written at creation (embedded store only)."""
-        if self.workdir is None:
+        """Start the query workers (embedded store only): on the dump, or on the on-disk store."""
+        location = getattr(self.repo, "location", None)
+        if location:
+            source, kind = location, "disk"
+        elif self.workdir is not None:
+            source, kind = str(Path(self.workdir.name) / "dataset.nq"), "nquads"
+        else:
             return
-        path = Path(self.workdir.name) / "dataset.nq"
-        self.pool = QueryPool(str(path), self.settings.workers, self.settings.query_timeout, self.settings.queue_timeout)
+        self.pool = QueryPool(source, self.settings.workers, self.settings.query_timeout, self.settings.queue_timeout,
+                              kind=kind)
         await self.pool.start()
 
     async def run_query(self, job):

@@ -20,7 +20,7 @@ def _env(name: str, default, cast=str):
 class Settings:
     """Limits of the public endpoint; every one is an environment variable."""
 
-    store: str = "embedded"                  # ZHILI_STORE: "embedded" or a SPARQL query URL
+    store: str = "embedded"                  # ZHILI_STORE: "embedded", a `kg build` store folder, or a SPARQL query URL
     update_url: str | None = None            # ZHILI_UPDATE_URL: Graph Store URL `kg load` writes to
     store_user: str | None = None            # ZHILI_STORE_USER
     store_password: str | None = None        # ZHILI_STORE_PASSWORD

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 import unicodedata
 from itertools import combinations
 
@@ -184,10 +185,19 @@ def fold(text: str) -> str:
 
 
 class SearchIndex:
-    """Label and substring search across localities, mechanisms, adoptions and documents, in Python."""
+    """Label and substring search across localities, mechanisms, adoptions and documents.
+
+    Folded names (and longer texts) are joined into two NUL-separated strings, so one
+    C-level regex scan finds every field containing the query; only matched entries
+    are scored, and only the returned page becomes response models.
+    """
+
+    _BOOST = {"locality": 0.05, "mechanism": 0.04, "document": 0.02, "adoption": 0.0}
 
     def __init__(self, cat: Catalog):
-        self.entries = []
+        self.entries: list[tuple] = []
+        self._names: list[tuple[int, str, str]] = []  # (entry, original, folded)
+        self._texts: list[tuple[int, str, str]] = []
         for l in cat.localities.values():
             self._add("locality", l.id, l.iri, l.label, [l.label.zh, l.label.en], f"/localities/{l.id}")
         for m in cat.mechanisms.values():
@@ -198,37 +208,54 @@ class SearchIndex:
                       f"/localities/{local_id(a.locality)}#{a.id}", [a.details.zh, a.details.en])
         for d in cat.documents.values():
             self._add("document", d.id, d.iri, d.label, [d.title, d.label.zh, d.label.en], f"/documents/{d.id}")
+        self._name_hay, self._name_starts = self._haystack(self._names)
+        self._text_hay, self._text_starts = self._haystack(self._texts)
 
     def _add(self, kind, id_, iri, label, names, url, texts=()):
-        self.entries.append((kind, id_, iri, label, [(n, fold(n)) for n in names if n], [(t, fold(t)) for t in texts if t], url))
+        index = len(self.entries)
+        self.entries.append((kind, id_, iri, label, url))
+        self._names += [(index, n, fold(n).replace("\x00", "")) for n in names if n]
+        self._texts += [(index, t, fold(t).replace("\x00", "")) for t in texts if t]
 
-    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        q = fold(query.strip())
+    @staticmethod
+    def _haystack(fields: list[tuple[int, str, str]]) -> tuple[str, list[int]]:
+        starts, position = [], 0
+        for _, _, folded in fields:
+            starts.append(position)
+            position += len(folded) + 1
+        return "\x00".join(f[2] for f in fields), starts
+
+    @staticmethod
+    def _fields_matching(pattern: re.Pattern, hay: str, starts: list[int]) -> list[int]:
+        found, last = [], -1
+        for match in pattern.finditer(hay):
+            field = bisect_right(starts, match.start()) - 1
+            if field != last:
+                found.append(field)
+                last = field
+        return found
+
+    def search(self, query: str, limit: int = 50) -> tuple[list[SearchHit], int]:
+        q = fold(query.strip()).replace("\x00", "")
+        if not q:
+            return [], 0
+        pattern = re.compile(re.escape(q))
+        best: dict[int, tuple[float, str]] = {}
+        for field in self._fields_matching(pattern, self._name_hay, self._name_starts):
+            entry, name, folded = self._names[field]
+            score = 1.0 if folded == q else 0.8 if folded.startswith(q) else 0.6
+            if score > best.get(entry, (0.0, ""))[0]:
+                best[entry] = (score, name)
+        for field in self._fields_matching(pattern, self._text_hay, self._text_starts):
+            entry, text, _ = self._texts[field]
+            best.setdefault(entry, (0.3, text))
+        ranked = sorted(((-round(score + self._BOOST[self.entries[e][0]], 3), self.entries[e][0], self.entries[e][1], e, matched)
+                         for e, (score, matched) in best.items()))
         hits = []
-        for kind, id_, iri, label, names, texts, url in self.entries:
-            best, matched = 0.0, ""
-            for name, folded in names:
-                if folded == q:
-                    score = 1.0
-                elif folded.startswith(q):
-                    score = 0.8
-                elif q in folded:
-                    score = 0.6
-                else:
-                    continue
-                if score > best:
-                    best, matched = score, name
-            if not best:
-                for text, folded in texts:
-                    if q in folded:
-                        best, matched = 0.3, text
-                        break
-            if best:
-                boost = {"locality": 0.05, "mechanism": 0.04, "document": 0.02, "adoption": 0.0}[kind]
-                hits.append(SearchHit(kind=kind, id=id_, iri=iri, label=lab(label), matched=matched,
-                                      score=round(best + boost, 3), url=url))
-        hits.sort(key=lambda h: (-h.score, h.kind, h.id))
-        return hits[:limit], len(hits)
+        for negative, kind, id_, entry, matched in ranked[:limit]:
+            _, _, iri, label, url = self.entries[entry]
+            hits.append(SearchHit(kind=kind, id=id_, iri=iri, label=lab(label), matched=matched, score=-negative, url=url))
+        return hits, len(ranked)
 
 
 def source_summary(cat: Catalog, s) -> SourceSummary:

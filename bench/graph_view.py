@@ -1,24 +1,25 @@
-"""Graph view timings in headless Chromium: time until interactive and click-to-panel latency.
+"""Section 4: the graph view in headless Chromium: time until interactive and click-to-panel latency.
 
-Run: .venv/bin/python bench/graph_view.py [--runs 5]. Starts `kg serve` on a free port.
-"Interactive" is vis-network's first afterDrawing after the data arrived, measured from
-navigation start; "click to panel" is from the mouse click to the panel showing the node's
-details (for the curated graph, including the fetched evidence).
+Run alone: .venv/bin/python bench/graph_view.py [--runs 5]. "Interactive" is vis-network's
+first afterDrawing after the data arrived, measured from navigation start; "click to panel" is
+from the mouse click to the panel showing the node's details (for the curated graph, including
+the fetched evidence). Each run uses a fresh browser context.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+from dataclasses import dataclass, field
 
 import httpx
 from playwright.sync_api import sync_playwright
 
-from server import served
+from common import Spread, zhili_server
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
-
-
+CASES = [("curated graph", "/graph", "mechanism:red-property", "#panel .adopter ul.evidence li"),
+         ("synthetic, about 1,000 nodes", "/graph?synthetic=600", "locality:l3", "#panel ul.neighbours li"),
+         ("synthetic, about 3,000 nodes", "/graph?synthetic=2600", "locality:l3", "#panel ul.neighbours li")]
 
 
 def measure(page, url: str, node: str, wait_for: str) -> tuple[float, float]:
@@ -28,37 +29,68 @@ def measure(page, url: str, node: str, wait_for: str) -> tuple[float, float]:
     page.evaluate(f"window.zhiliNetwork.focus('{node}', {{scale: 1.0}})")
     x, y = page.evaluate("""id => { const net = window.zhiliNetwork; const p = net.canvasToDOM(net.getPosition(id));
         const r = document.querySelector('#network canvas').getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""", node)
-    page.evaluate("() => { window.__clickAt = null; document.querySelector('#network canvas').addEventListener('pointerdown', () => { window.__clickAt = performance.now(); }, {once: true}); }")
+    page.evaluate("() => { window.__clickAt = null; document.querySelector('#network canvas').addEventListener('pointerdown', "
+                  "() => { window.__clickAt = performance.now(); }, {once: true}); }")
     page.mouse.click(x, y)
     page.wait_for_selector(wait_for)
     panel = page.evaluate("performance.now() - window.__clickAt")
     return ready, panel
 
 
+@dataclass
+class GraphCase:
+    name: str
+    nodes: int = 0
+    edges: int = 0
+    interactive: Spread = field(default_factory=Spread)
+    click: Spread = field(default_factory=Spread)
+
+
+def run(runs: int = 5) -> list[GraphCase]:
+    results = []
+    with zhili_server() as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        try:
+            for name, path, node, selector in CASES:
+                case = GraphCase(name)
+                graph = httpx.get(server.url + "/api/graph" + path.replace("/graph", ""), timeout=120).json()
+                case.nodes, case.edges = len(graph["nodes"]), len(graph["edges"])
+                for _ in range(runs):
+                    context = browser.new_context(viewport={"width": 1500, "height": 950})
+                    ready, panel = measure(context.new_page(), server.url + path, node, selector)
+                    case.interactive.add(ready)
+                    case.click.add(panel)
+                    context.close()
+                results.append(case)
+        finally:
+            browser.close()
+    return results
+
+
+def report(cases: list[GraphCase], runs: int) -> list[str]:
+    lines = ["## 4. Graph view (headless Chromium)", "",
+             f"{runs} runs per case, each in a fresh browser context. Cells: **median** (min–max), ms.", "",
+             "| graph | nodes | edges | time until interactive | click to panel |", "|---|---|---|---|---|"]
+    for c in cases:
+        lines.append(f"| {c.name} | {c.nodes:,} | {c.edges:,} | {c.interactive.cell(0)} | {c.click.cell(1)} |")
+    return lines
+
+
+def headline(cases: list[GraphCase]) -> list[tuple[str, str, str, bool | None]]:
+    curated, big = cases[0], cases[-1]
+    return [("graph view, curated graph: interactive (ms)", f"{curated.interactive.median:.0f}", "< 1,000 ms",
+             curated.interactive.median < 1000),
+            ("graph view, curated graph: click to panel (ms)", f"{curated.click.median:.0f}", "< 100 ms",
+             curated.click.median < 100),
+            (f"graph view, {big.nodes:,} nodes: interactive (ms)", f"{big.interactive.median:.0f}", "< 3,000 ms",
+             big.interactive.median < 3000)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    with served() as url:
-        cases = [("curated graph", "/graph", "mechanism:red-property", "#panel .adopter ul.evidence li"),
-                 ("synthetic 1,000 nodes", "/graph?synthetic=600", "locality:l3", "#panel ul.neighbours li"),
-                 ("synthetic 3,000 nodes", "/graph?synthetic=2600", "locality:l3", "#panel ul.neighbours li")]
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            for name, path, node, selector in cases:
-                readies, panels = [], []
-                for _ in range(args.runs):
-                    context = browser.new_context(viewport={"width": 1500, "height": 950})
-                    page = context.new_page()
-                    ready, panel = measure(page, url + path, node, selector)
-                    readies.append(ready)
-                    panels.append(panel)
-                    context.close()
-                nodes = httpx.get(url + "/api/graph" + path.replace("/graph", ""), timeout=120).json()["nodes"]
-                print(f"{name:24s} ({len(nodes):5d} nodes)  interactive median {statistics.median(readies):7.0f} ms "
-                      f"(min {min(readies):.0f}, max {max(readies):.0f})   click-to-panel median {statistics.median(panels):6.1f} ms "
-                      f"(min {min(panels):.1f}, max {max(panels):.1f})  n={args.runs}")
-            browser.close()
+    print("\n".join(report(run(args.runs), args.runs)))
 
 
 if __name__ == "__main__":

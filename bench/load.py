@@ -15,7 +15,7 @@ import time
 import httpx
 import psutil
 from loadgen import run_load
-from server import served
+from common import zhili_server
 
 
 def main() -> None:
@@ -23,10 +23,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()
-    with served({"ZHILI_QUEUE_TIMEOUT": "30"}) as url:
-        pid = next(p.pid for p in psutil.process_iter(["cmdline"])
-                   if p.info["cmdline"] and "serve" in p.info["cmdline"] and url.rsplit(":", 1)[1] in p.info["cmdline"])
-        server = psutil.Process(pid)
+    with zhili_server({"ZHILI_QUEUE_TIMEOUT": "30"}) as running:
+        url = running.url
+        server = psutil.Process(running.process.pid)
         samples: list[tuple[float, int]] = []
         stop = threading.Event()
 

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from kg.examples import load_examples  # noqa: E402
 
-from server import free_port, served  # noqa: E402
+from common import free_port, zhili_server  # noqa: E402
 
 
 def main() -> None:
@@ -50,7 +50,8 @@ def main() -> None:
 
 
 def run(args, env) -> None:
-    with served(env) as url:
+    with zhili_server(env) as server:
+        url = server.url
         examples = {e.slug: e for e in load_examples()}
         with httpx.Client(base_url=url, timeout=30) as client:
             for slug in args.examples.split(","):

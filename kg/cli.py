@@ -141,15 +141,29 @@ def _cmd_examples(args) -> int:
 
 
 def _cmd_build(args) -> int:
-    from .store import build_store
+    import time
+
+    from .dataset import dataset_files
+    from .store import build_store, dataset_checksum, write_build_info
     from .validate import validate
 
-    report = validate()
+    data = Path(args.data)
+    started = time.perf_counter()
+    report = validate(data)
     if not report.ok:
+        for violation in report.violations[:20]:
+            print(violation, file=sys.stderr)
         print(f"refusing to build: {len(report.violations)} violation(s); run kg validate", file=sys.stderr)
         return 1
-    store = build_store(location=Path(args.location))
-    print(f"built {len(store)} quads in {args.location}")
+    validated = time.perf_counter() - started
+    store = build_store(dataset_files(data), location=Path(args.location))
+    quads = len(store)
+    write_build_info(Path(args.location), {
+        "validated": True, "data": str(data.resolve()), "quads": quads,
+        "checksum": dataset_checksum(report.store), "validation_seconds": round(validated, 1),
+        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    })
+    print(f"built {quads} quads in {args.location} (validated in {validated:.1f} s)")
     return 0
 
 
@@ -218,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="validate, then build a persistent on-disk pyoxigraph store")
     p.add_argument("--location", required=True, help="folder of the on-disk store (replaced)")
+    p.add_argument("--data", default=str(DATA), help="curated data folder (default kg/data)")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("load", help="push the validated dataset into a SPARQL server (Graph Store Protocol)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -43,3 +45,27 @@ def to_python(node) -> object:
             return int(node.value)
         return node.value
     return node.value
+
+
+BUILD_INFO = "zhili-build.json"
+
+
+def dataset_checksum(quads) -> str:
+    """SHA-256 over the sorted N-Quads lines: equal for equal datasets whatever the order."""
+    lines = sorted(str(q) + " .\n" for q in quads)
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def write_build_info(location: Path, info: dict) -> None:
+    """Mark an on-disk store as validated by `kg build` (the service refuses stores without it)."""
+    (Path(location) / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def read_build_info(location: Path) -> dict | None:
+    path = Path(location) / BUILD_INFO
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))

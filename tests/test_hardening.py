@@ -17,7 +17,7 @@ import pytest
 from conftest import LIVE_TIMEOUT, LiveServer
 
 from api.repository import InvalidBinding, bind
-from api.service import dataset_checksum
+from kg.store import dataset_checksum
 from kg.store import build_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))

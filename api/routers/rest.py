@@ -24,6 +24,12 @@ def _cat(request: Request):
     return request.app.state.service.catalog
 
 
+def _cached(request: Request, key: tuple, build) -> Response:
+    """The view's JSON, built once per distinct request (the catalog is immutable)."""
+    body = request.app.state.service.responses.json(key, build)
+    return Response(body, media_type="application/json")
+
+
 def _lookup(request: Request, kind: str, entity_id: str):
     try:
         return views.get(_cat(request), kind, entity_id)
@@ -45,7 +51,8 @@ async def _jsonld(request: Request, iri: str) -> Response:
 @router.get("/localities", response_model=list[LocalitySummary], summary="All localities")
 def list_localities(request: Request):
     cat = _cat(request)
-    return [views.locality_summary(cat, l) for l in sorted(cat.localities.values(), key=lambda l: l.id)]
+    return _cached(request, ("localities",), lambda: [views.locality_summary(cat, l)
+                                                      for l in sorted(cat.localities.values(), key=lambda l: l.id)])
 
 
 @router.get("/localities/{locality_id}", response_model=LocalityModel, responses=NOT_FOUND,
@@ -54,19 +61,24 @@ async def get_locality(locality_id: str, request: Request):
     loc = _lookup(request, "locality", locality_id)
     if _wants_jsonld(request):
         return await _jsonld(request, loc.iri)
-    return views.locality(_cat(request), loc)
+    return _cached(request, ("locality", loc.iri), lambda: views.locality(_cat(request), loc))
 
 
 @router.get("/mechanisms", response_model=list[MechanismSummary], summary="All mechanism concepts with category and spread")
 def list_mechanisms(request: Request, category: str | None = Query(None, description="category id, e.g. category-grid")):
     cat = _cat(request)
-    items = sorted(cat.mechanisms.values(), key=lambda m: (cat.label(m.category).en, m.label.en))
     if category is not None:
         known = {c.id for c in cat.categories.values()}
         if category not in known:
             raise HTTPException(422, f"unknown category {category!r}; known: {', '.join(sorted(known))}")
-        items = [m for m in items if cat.categories[m.category].id == category]
-    return [views.mechanism_summary(cat, m) for m in items]
+
+    def build():
+        items = sorted(cat.mechanisms.values(), key=lambda m: (cat.label(m.category).en, m.label.en))
+        if category is not None:
+            items = [m for m in items if cat.categories[m.category].id == category]
+        return [views.mechanism_summary(cat, m) for m in items]
+
+    return _cached(request, ("mechanisms", category), build)
 
 
 @router.get("/mechanisms/{mechanism_id}", response_model=MechanismModel, responses=NOT_FOUND,
@@ -77,7 +89,7 @@ async def get_mechanism(mechanism_id: str, request: Request):
         raise HTTPException(404, f"{mechanism_id!r} is a category, not a mechanism; see /api/mechanisms?category={mechanism_id}")
     if _wants_jsonld(request):
         return await _jsonld(request, m.iri)
-    return views.mechanism(_cat(request), m)
+    return _cached(request, ("mechanism", m.iri), lambda: views.mechanism(_cat(request), m))
 
 
 @router.get("/compare", response_model=CompareModel, responses={**NOT_FOUND, **BAD},
@@ -93,7 +105,7 @@ def compare(request: Request, localities: str = Query(..., max_length=2000,
         raise HTTPException(404, str(exc)) from None
     if len(iris) < 2:
         raise HTTPException(422, "the names given resolve to fewer than two different localities")
-    return views.compare(_cat(request), iris)
+    return _cached(request, ("compare", tuple(iris)), lambda: views.compare(_cat(request), iris))
 
 
 @router.get("/search", response_model=SearchModel, responses=BAD, summary="Search zh or en labels and text")
@@ -101,20 +113,26 @@ def search(request: Request, q: str = Query(..., min_length=1, max_length=200, d
            limit: int = Query(50, ge=1, le=500)):
     if not q.strip():
         raise HTTPException(422, "the search text is empty")
-    hits, total = request.app.state.service.search.search(q, limit)
-    return SearchModel(query=q, total=total, hits=hits)
+
+    def build():
+        hits, total = request.app.state.service.search.search(q, limit)
+        return SearchModel(query=q, total=total, hits=hits)
+
+    return _cached(request, ("search", q, limit), build)
 
 
 @router.get("/sources", response_model=list[SourceSummary], summary="The seed documents")
 def list_sources(request: Request):
     cat = _cat(request)
-    return [views.source_summary(cat, s) for s in sorted(cat.sources.values(), key=lambda s: s.id)]
+    return _cached(request, ("sources",), lambda: [views.source_summary(cat, s)
+                                                   for s in sorted(cat.sources.values(), key=lambda s: s.id)])
 
 
 @router.get("/sources/{source_id}", response_model=SourceModel, responses=NOT_FOUND,
             summary="One source: metadata, full text and the evidence spans in it")
 def get_source(source_id: str, request: Request):
-    return views.source(_cat(request), _lookup(request, "source", source_id))
+    s = _lookup(request, "source", source_id)
+    return _cached(request, ("source", s.iri), lambda: views.source(_cat(request), s))
 
 
 @router.get("/documents/{document_id}", responses=NOT_FOUND, summary="One policy document")
@@ -122,15 +140,19 @@ async def get_document(document_id: str, request: Request):
     d = _lookup(request, "document", document_id)
     if _wants_jsonld(request):
         return await _jsonld(request, d.iri)
-    return views.document(_cat(request), d)
+    return _cached(request, ("document", d.iri), lambda: views.document(_cat(request), d))
 
 
 @router.get("/labels", summary="zh/en labels of every labelled IRI (used by the query page)")
 def labels(request: Request) -> dict[str, dict[str, str]]:
     cat = _cat(request)
-    out = {iri: {"zh": l.zh, "en": l.en} for iri, l in cat.labels.items()}
-    out.update({a.iri: {"zh": a.local_name, "en": a.gloss} for a in cat.adoptions.values()})
-    return out
+
+    def build():
+        out = {iri: {"zh": l.zh, "en": l.en} for iri, l in cat.labels.items()}
+        out.update({a.iri: {"zh": a.local_name, "en": a.gloss} for a in cat.adoptions.values()})
+        return out
+
+    return _cached(request, ("labels",), build)
 
 
 @router.get("/stats", response_model=StatsModel, summary="Counts and the checksum of the served dataset")

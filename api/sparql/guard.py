@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -93,7 +94,17 @@ class Classified:
 
 
 def classify(text: str) -> Classified:
-    """The query form; raises Refused for updates, SERVICE and anything that is not a query."""
+    """The query form; raises Refused for updates, SERVICE and anything that is not a query.
+    Verdicts on short texts are remembered (clients repeat their queries; refusals are not cached)."""
+    return _classify_remembered(text) if len(text) <= 8192 else _classify(text)
+
+
+@lru_cache(maxsize=256)
+def _classify_remembered(text: str) -> Classified:
+    return _classify(text)
+
+
+def _classify(text: str) -> Classified:
     words, deepest, variables = scan(text)
     if deepest > MAX_DEPTH:
         raise Refused(400, f"the query nests brackets {deepest} levels deep; at most {MAX_DEPTH} are allowed")

@@ -2,10 +2,14 @@
 
 pyoxigraph cannot cancel a running query, and a thread cannot be stopped, so
 every /sparql query runs in one of a few worker processes, each holding its
-own read-only copy of the dataset. A query over the time limit gets its worker
-killed (SIGKILL: its CPU is freed at once) and replaced; other workers keep
-serving. Workers also drop into a private network namespace where the OS allows
-it, so even a bug in the guard could not make an outbound request.
+own read-only copy of the dataset (or a read-only handle on an on-disk store).
+A query over the time limit gets its worker killed (SIGKILL: its CPU is freed
+at once) and replaced; other workers keep serving. Workers also drop into a
+private network namespace where the OS allows it, so even a bug in the guard
+could not make an outbound request.
+
+The server talks to a worker over a socket pair with length-prefixed pickles,
+read by the event loop itself: no thread hand-off per query.
 """
 
 from __future__ import annotations
@@ -14,14 +18,16 @@ import asyncio
 import ctypes
 import logging
 import multiprocessing as mp
-import threading
+import pickle
+import socket
+import struct
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 log = logging.getLogger("zhili.sparql")
 
 CLONE_NEWNET = 0x40000000
+_HEADER = struct.Struct("!Q")
 
 
 @dataclass(frozen=True)
@@ -67,78 +73,134 @@ def isolate_network() -> bool:
         return False
 
 
-def _worker_main(conn, data_file: str) -> None:
+def _open_store(source: str, kind: str):
     import pyoxigraph as ox
 
-    from api.sparql.results import write_boolean, write_solutions, write_triples
+    if kind == "disk":
+        return ox.Store.read_only(source)
+    store = ox.Store()
+    store.bulk_load(path=source, format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def evaluate(store, job: QueryJob) -> QueryOutcome:
+    """Run one job on a store and write its result under the job's caps."""
+    import pyoxigraph as ox
+
+    from api.sparql.results import write_boolean, write_solutions, write_solutions_native, write_triples
     from kg.namespaces import PREFIXES
 
+    started = time.perf_counter()
+    kwargs = {"prefixes": PREFIXES}
+    if job.default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if job.named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    try:
+        result = store.query(job.query, **kwargs)
+        if isinstance(result, ox.QueryBoolean):
+            written = write_boolean(bool(result), job.fmt)
+        elif isinstance(result, ox.QueryTriples):
+            written = write_triples(result, job.fmt, job.max_rows, job.max_bytes)
+        else:
+            written = write_solutions_native(result, job.fmt, job.max_rows, job.max_bytes)
+            if written is None:  # over a cap: evaluate again and cut the result part-way
+                written = write_solutions(store.query(job.query, **kwargs), job.fmt, job.max_rows, job.max_bytes)
+        outcome = QueryOutcome(True, written.body, written.rows, written.truncated)
+    except SyntaxError as exc:
+        outcome = QueryOutcome(False, error=f"SPARQL syntax error: {exc}", status=400)
+    except (ValueError, TypeError) as exc:
+        outcome = QueryOutcome(False, error=f"invalid query: {exc}", status=400)
+    except OSError as exc:
+        outcome = QueryOutcome(False, error=f"query evaluation failed: {exc}", status=400)
+    except Exception as exc:  # a bug of ours: answer 500 but keep the worker
+        log.exception("query worker failed on a query")
+        outcome = QueryOutcome(False, error=f"internal error while writing the result ({type(exc).__name__})", status=500)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _send_frame(stream, obj) -> None:
+    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(payload)) + payload)
+    stream.flush()
+
+
+def _recv_frame(stream):
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        raise EOFError
+    (size,) = _HEADER.unpack(header)
+    payload = stream.read(size)
+    if len(payload) < size:
+        raise EOFError
+    return pickle.loads(payload)
+
+
+def _worker_main(sock: socket.socket, source: str, kind: str) -> None:
     isolated = isolate_network()
-    store = ox.Store()
-    store.bulk_load(path=data_file, format=ox.RdfFormat.N_QUADS)
-    conn.send(("ready", isolated))
+    store = _open_store(source, kind)
+    reader, writer = sock.makefile("rb"), sock.makefile("wb")
+    _send_frame(writer, ("ready", isolated))
     while True:
         try:
-            job: QueryJob = conn.recv()
+            job = _recv_frame(reader)
         except (EOFError, OSError):
             return
-        started = time.perf_counter()
-        try:
-            kwargs = {"prefixes": PREFIXES}
-            if job.default_graphs:
-                kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-            else:
-                kwargs["use_default_graph_as_union"] = True
-            if job.named_graphs:
-                kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-            result = store.query(job.query, **kwargs)
-            if isinstance(result, ox.QueryBoolean):
-                written = write_boolean(bool(result), job.fmt)
-            elif isinstance(result, ox.QueryTriples):
-                written = write_triples(result, job.fmt, job.max_rows, job.max_bytes)
-            else:
-                written = write_solutions(result, job.fmt, job.max_rows, job.max_bytes)
-            outcome = QueryOutcome(True, written.body, written.rows, written.truncated)
-        except SyntaxError as exc:
-            outcome = QueryOutcome(False, error=f"SPARQL syntax error: {exc}", status=400)
-        except (ValueError, TypeError) as exc:
-            outcome = QueryOutcome(False, error=f"invalid query: {exc}", status=400)
-        except OSError as exc:
-            outcome = QueryOutcome(False, error=f"query evaluation failed: {exc}", status=400)
-        outcome.seconds = time.perf_counter() - started
-        conn.send(outcome)
+        _send_frame(writer, evaluate(store, job))
 
 
 class Worker:
-    """One worker process and the pipe to it."""
+    """One worker process and the socket to it."""
 
-    def __init__(self, ctx, data_file: str):
-        self.parent, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, data_file), daemon=True)
+    def __init__(self, ctx, source: str, kind: str):
+        parent, child = socket.socketpair()
+        self.process = ctx.Process(target=_worker_main, args=(child, source, kind), daemon=True)
         self.process.start()
         child.close()
+        self.sock = parent
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
         self.ready = False
         self.isolated = False
 
-    def wait_ready(self, timeout: float) -> None:
+    async def _frame(self):
+        header = await self.reader.readexactly(_HEADER.size)
+        (size,) = _HEADER.unpack(header)
+        return pickle.loads(await self.reader.readexactly(size))
+
+    async def wait_ready(self, timeout: float) -> None:
         if self.ready:
             return
-        if not self.parent.poll(timeout):
-            raise RuntimeError("query worker did not start in time")
-        message = self.parent.recv()
+        if self.reader is None:
+            self.reader, self.writer = await asyncio.open_unix_connection(sock=self.sock, limit=1 << 20)
+        try:
+            message = await asyncio.wait_for(self._frame(), timeout)
+        except asyncio.TimeoutError:
+            raise RuntimeError("query worker did not start in time") from None
         self.ready, self.isolated = message[0] == "ready", bool(message[1])
 
-    def run(self, job: QueryJob, timeout: float) -> QueryOutcome:
-        self.parent.send(job)
-        if self.parent.poll(timeout):
-            return self.parent.recv()
-        raise QueryTimeout()
+    async def run(self, job: QueryJob, timeout: float) -> QueryOutcome:
+        payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        self.writer.write(_HEADER.pack(len(payload)) + payload)
+        try:
+            return await asyncio.wait_for(self._frame(), timeout)
+        except asyncio.TimeoutError:
+            raise QueryTimeout() from None
 
     def kill(self) -> None:
         if self.process.is_alive():
             self.process.kill()
+        if self.writer is not None:
+            self.writer.close()
+        else:
+            self.sock.close()
+
+    def reap(self) -> None:
+        """Collect the killed process (blocking; call off the event loop)."""
         self.process.join(timeout=5)
-        self.parent.close()
 
     @property
     def pid(self) -> int | None:
@@ -156,11 +218,16 @@ class PoolStats:
 
 
 class QueryPool:
-    """A fixed number of query workers, handed out one job at a time."""
+    """A fixed number of query workers, handed out one job at a time.
 
-    def __init__(self, data_file: str, size: int = 2, timeout: float = 10.0, queue_timeout: float = 10.0,
-                 start_timeout: float = 120.0):
-        self.data_file = data_file
+    source is an N-Quads file each worker loads into memory (kind "nquads"), or an
+    on-disk pyoxigraph store each worker opens read-only (kind "disk").
+    """
+
+    def __init__(self, source: str, size: int = 2, timeout: float = 10.0, queue_timeout: float = 10.0,
+                 start_timeout: float = 120.0, kind: str = "nquads"):
+        self.source = source
+        self.kind = kind
         self.size = max(1, size)
         self.timeout = timeout
         self.queue_timeout = queue_timeout
@@ -169,23 +236,19 @@ class QueryPool:
         self.stats = PoolStats()
         self._idle: asyncio.Queue[Worker] | None = None
         self._all: list[Worker] = []
-        self._lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(max_workers=self.size + 2, thread_name_prefix="sparql")
         self._closed = False
 
     def _spawn(self) -> Worker:
-        worker = Worker(self.ctx, self.data_file)
-        with self._lock:
-            self._all.append(worker)
-            self.stats.started += 1
+        worker = Worker(self.ctx, self.source, self.kind)
+        self._all.append(worker)
+        self.stats.started += 1
         return worker
 
     async def start(self) -> None:
         self._idle = asyncio.Queue()
         workers = [self._spawn() for _ in range(self.size)]
-        loop = asyncio.get_running_loop()
         for worker in workers:
-            await loop.run_in_executor(self._executor, worker.wait_ready, self.start_timeout)
+            await worker.wait_ready(self.start_timeout)
             self._idle.put_nowait(worker)
 
     @property
@@ -193,28 +256,33 @@ class QueryPool:
         return all(w.isolated for w in self._all if w.ready)
 
     def worker_pids(self) -> list[int]:
-        with self._lock:
-            return [w.pid for w in self._all if w.process.is_alive()]
+        return [w.pid for w in self._all if w.process.is_alive()]
 
-    def _replace(self, worker: Worker) -> Worker:
+    async def _replace(self, worker: Worker) -> Worker:
+        """Kill the worker, wait until it is gone (its CPU freed), start a replacement."""
         worker.kill()
-        with self._lock:
-            if worker in self._all:
-                self._all.remove(worker)
-            self.stats.killed += 1
+        if worker in self._all:
+            self._all.remove(worker)
+        self.stats.killed += 1
+        await asyncio.get_running_loop().run_in_executor(None, worker.reap)
         return self._spawn()
 
-    def _execute(self, worker: Worker, job: QueryJob) -> tuple[Worker, QueryOutcome | None, str | None]:
-        """Blocking part, on a thread: returns the worker to put back and the outcome or a failure kind."""
+    async def _job(self, worker: Worker, job: QueryJob) -> tuple[QueryOutcome | None, str | None]:
+        """Run one job; the worker (or its replacement) always goes back to the pool."""
         try:
-            worker.wait_ready(self.start_timeout)
-            return worker, worker.run(job, self.timeout), None
+            await worker.wait_ready(self.start_timeout)
+            return await worker.run(job, self.timeout), None
         except QueryTimeout:
             self.stats.timeouts += 1
-            return self._replace(worker), None, "timeout"
-        except (EOFError, OSError, BrokenPipeError, RuntimeError):
+            worker = await self._replace(worker)
+            return None, "timeout"
+        except (EOFError, OSError, asyncio.IncompleteReadError, RuntimeError, pickle.UnpicklingError):
             self.stats.crashed += 1
-            return self._replace(worker), None, "crashed"
+            worker = await self._replace(worker)
+            return None, "crashed"
+        finally:
+            if not self._closed:
+                self._idle.put_nowait(worker)
 
     async def run(self, job: QueryJob) -> QueryOutcome:
         if self._closed or self._idle is None:
@@ -224,11 +292,8 @@ class QueryPool:
         except asyncio.TimeoutError:
             self.stats.busy_refusals += 1
             raise PoolBusy() from None
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, self._execute, worker, job)
-        # The worker goes back to the pool when the job ends, even if this request was cancelled.
-        future.add_done_callback(lambda f: self._idle.put_nowait(f.result()[0]))
-        worker, outcome, failure = await asyncio.shield(future)
+        # Shielded: a cancelled request (client gone) still lets the job finish and the worker return.
+        outcome, failure = await asyncio.shield(asyncio.ensure_future(self._job(worker, job)))
         self.stats.queries += 1
         if failure == "timeout":
             raise QueryTimeout()
@@ -238,9 +303,9 @@ class QueryPool:
 
     async def close(self) -> None:
         self._closed = True
-        with self._lock:
-            workers = list(self._all)
-            self._all.clear()
+        workers = list(self._all)
+        self._all.clear()
         for worker in workers:
             worker.kill()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(None, w.reap) for w in workers))

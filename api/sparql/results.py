@@ -1,11 +1,16 @@
-"""Write SPARQL results ourselves so row and byte caps can stop a result part-way.
+"""Write SPARQL results under row and byte caps.
 
-SELECT/ASK: SPARQL 1.1 JSON, XML, CSV, TSV. CONSTRUCT/DESCRIBE: Turtle,
-N-Triples, RDF/XML, JSON-LD via pyoxigraph's serializers.
+SELECT: pyoxigraph's own (Rust) serializer writes the result while a byte cap
+watches; rows are counted afterwards. Only a result over a cap is written again
+by the Python writers here, which stop part-way and keep the result well-formed.
+ASK: written here. CONSTRUCT/DESCRIBE: Turtle, N-Triples, RDF/XML, JSON-LD via
+pyoxigraph's serializers.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
@@ -25,6 +30,12 @@ GRAPH_TYPES = {
     "ntriples": "application/n-triples",
     "rdfxml": "application/rdf+xml",
     "jsonld": "application/ld+json",
+}
+_RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
 }
 _RDF_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -99,6 +110,57 @@ def write_boolean(value: bool, fmt: str) -> Written:
                 f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n")
         return Written(body.encode(), 1, None)
     return Written(("true\n" if value else "false\n").encode(), 1, None)
+
+
+class _OverCap(Exception):
+    """The native serializer wrote more than the byte cap."""
+
+
+class _CappedBuffer:
+    """A write target that refuses to grow past a byte limit."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _OverCap()
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def count_rows(body: bytes, fmt: str) -> int:
+    """Rows in a complete SPARQL result document as pyoxigraph writes it."""
+    if fmt == "json":
+        import orjson
+
+        return len(orjson.loads(body)["results"]["bindings"])
+    if fmt == "xml":
+        return body.count(b"<result>")  # "<" is always escaped inside values
+    if fmt == "tsv":
+        return body.count(b"\n") - 1  # newlines inside terms are escaped as \n
+    if b'"' not in body:
+        return body.count(b"\r\n") - 1
+    return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) - 1
+
+
+def write_solutions_native(solutions: ox.QuerySolutions, fmt: str, max_rows: int, max_bytes: int) -> Written | None:
+    """The whole result through pyoxigraph's serializer, or None if it would break a cap
+    (the caller then evaluates again and writes with `write_solutions`, which cuts it)."""
+    buffer = _CappedBuffer(max_bytes)
+    try:
+        solutions.serialize(buffer, format=_RESULT_FORMATS[fmt])
+    except _OverCap:
+        return None
+    body = b"".join(buffer.parts)
+    rows = count_rows(body, fmt)
+    return Written(body, rows, None) if rows <= max_rows else None
 
 
 def write_solutions(solutions: ox.QuerySolutions, fmt: str, max_rows: int, max_bytes: int) -> Written:

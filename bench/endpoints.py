@@ -1,0 +1,241 @@
+"""Section 1: Zhili's /sparql beside the Oxigraph server (in memory, on disk) and rdflib-endpoint.
+
+Every system serves the same triples (the union of the dataset's graphs) and answers the
+same query mix (the README's worked examples plus a lookup, a join, an aggregate and a text
+filter) through the same HTTP client on loopback. Systems are interleaved query by query
+inside each round, so the ratios are measured in the same run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from common import BIN, Spread, free_port, percentile, zhili_server
+
+EXTRA = {
+    "lookup": "SELECT ?p ?o WHERE { loc:jinchang ?p ?o }",
+    "join": "SELECT ?loc ?name ?exact WHERE { ?a zl:locality ?loc ; zl:localName ?name . "
+            "?ann oa:hasBody ?a ; oa:hasTarget/oa:hasSelector/oa:exact ?exact }",
+    "aggregate": "SELECT ?cat (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a zl:mechanism/skos:broader ?cat } "
+                 "GROUP BY ?cat ORDER BY DESC(?n)",
+    "text filter": "SELECT ?s ?label WHERE { ?s rdfs:label|skos:prefLabel|zl:localName ?label "
+                   "FILTER(CONTAINS(STR(?label), \"网格\")) }",
+}
+ZHILI, OXI_MEM, OXI_DISK, RDFLIB = "Zhili /sparql", "Oxigraph server (memory)", "Oxigraph server (disk)", "rdflib-endpoint"
+ACCEPT = {"Accept": "application/sparql-results+json"}
+
+
+def query_mix(examples: list[str] | None = None) -> dict[str, str]:
+    """All README examples (or the named ones) plus the four extra shapes, each with the project prologue."""
+    from kg.examples import load_examples
+    from kg.namespaces import sparql_prologue
+
+    mix = {f"ex{e.slug[:2]} {e.slug[3:]}": e.query for e in load_examples()
+           if examples is None or e.slug in examples or e.slug[:2] in examples}
+    mix.update(EXTRA)
+    return {name: sparql_prologue() + q for name, q in mix.items()}
+
+
+def _wait(url: str) -> None:
+    for _ in range(600):
+        try:
+            if httpx.post(url, data={"query": "ASK { ?s ?p ?o }"}, headers=ACCEPT, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not start")
+
+
+def start_oxigraph(union: Path, on_disk: bool) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    args = [str(BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}"]
+    if on_disk:
+        location = tempfile.mkdtemp(prefix="zhili-bench-oxigraph-")
+        subprocess.run([str(BIN / "oxigraph"), "load", "--location", location, "--file", str(union)], check=True,
+                       capture_output=True)
+        args += ["--location", location]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    _wait(url + "/query")
+    if not on_disk:
+        httpx.post(url + "/store?default", content=union.read_bytes(), headers={"Content-Type": "text/turtle"},
+                   timeout=300).raise_for_status()
+    return process, url + "/query"
+
+
+def start_rdflib(union: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen([str(BIN / "rdflib-endpoint"), "serve", str(union), "--host", "127.0.0.1",
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    _wait(url)
+    return process, url
+
+
+def one(client: httpx.Client, url: str, query: str) -> float:
+    started = time.perf_counter()
+    r = client.post(url, data={"query": query}, headers=ACCEPT)
+    elapsed = (time.perf_counter() - started) * 1000
+    if r.status_code != 200:
+        raise RuntimeError(f"{url}: HTTP {r.status_code} {r.text[:200]}")
+    return elapsed
+
+
+def _client_process(url: str, queries: list[str], threads: int, start_at: float, window: float, offset: int, out) -> None:
+    """Closed-loop clients in one process; counts answers completed inside [start_at, start_at + window]."""
+    done = [0]
+    lock = threading.Lock()
+
+    def work(k: int) -> None:
+        with httpx.Client(timeout=120) as client:
+            i = k
+            while time.time() < start_at:
+                time.sleep(0.001)
+            while time.time() < start_at + window:
+                one(client, url, queries[i % len(queries)])
+                if time.time() <= start_at + window:
+                    with lock:
+                        done[0] += 1
+                i += 1
+
+    pool = [threading.Thread(target=work, args=(offset + k,)) for k in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    out.put(done[0])
+
+
+def throughput(url: str, queries: list[str], clients: int, window: float) -> float:
+    """Requests per second with `clients` concurrent closed-loop clients, spread over up to 4 processes
+    so the client's own GIL does not cap the servers."""
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    processes = min(clients, 4)
+    start_at = time.time() + 2.0
+    workers = []
+    for p in range(processes):
+        threads = clients // processes + (1 if p < clients % processes else 0)
+        workers.append(ctx.Process(target=_client_process, args=(url, queries, threads, start_at, window, p * 97, out)))
+    for w in workers:
+        w.start()
+    total = sum(out.get(timeout=window + 300) for _ in workers)
+    for w in workers:
+        w.join()
+    return total / window
+
+
+@dataclass
+class EndpointResults:
+    systems: list[str]
+    queries: list[str]
+    p50: dict = field(default_factory=dict)  # system -> query -> Spread over runs
+    p99: dict = field(default_factory=dict)
+    rps: dict = field(default_factory=dict)  # system -> clients -> Spread
+    ratio_p50: dict = field(default_factory=dict)  # query -> Spread of per-run Zhili ÷ Oxigraph (memory)
+    ratio_rdflib: dict = field(default_factory=dict)  # query -> Spread of per-run rdflib ÷ Zhili
+    ratio_rps: dict = field(default_factory=dict)  # clients -> Spread of per-run Zhili ÷ Oxigraph (memory)
+
+
+def run(runs: int = 3, rounds: int = 20, window: float = 5.0, clients: tuple[int, ...] = (1, 8, 32),
+        with_rdflib: bool = True, examples: list[str] | None = None) -> EndpointResults:
+    from kg.export import export
+
+    mix = query_mix(examples)
+    union = Path(tempfile.mkdtemp(prefix="zhili-bench-")) / "zhili.ttl"
+    union.write_bytes(export("turtle"))
+    processes = []
+    with zhili_server() as zhili:
+        try:
+            systems = {ZHILI: zhili.url + "/sparql"}
+            p, systems[OXI_MEM] = start_oxigraph(union, on_disk=False)
+            processes.append(p)
+            p, systems[OXI_DISK] = start_oxigraph(union, on_disk=True)
+            processes.append(p)
+            if with_rdflib:
+                p, systems[RDFLIB] = start_rdflib(union)
+                processes.append(p)
+            res = EndpointResults(list(systems), list(mix))
+            res.p50 = {s: {q: Spread() for q in mix} for s in systems}
+            res.p99 = {s: {q: Spread() for q in mix} for s in systems}
+            res.rps = {s: {c: Spread() for c in clients} for s in systems}
+            res.ratio_p50 = {q: Spread() for q in mix}
+            res.ratio_rdflib = {q: Spread() for q in mix}
+            res.ratio_rps = {c: Spread() for c in clients}
+            with httpx.Client(timeout=300) as client:
+                for url in systems.values():  # warm-up, and every system must answer every query
+                    for q in mix.values():
+                        one(client, url, q)
+                for _ in range(runs):
+                    samples = {s: {q: [] for q in mix} for s in systems}
+                    for _ in range(rounds):
+                        for name, q in mix.items():
+                            for system, url in systems.items():
+                                samples[system][name].append(one(client, url, q))
+                    for system in systems:
+                        for name in mix:
+                            res.p50[system][name].add(percentile(samples[system][name], 50))
+                            res.p99[system][name].add(percentile(samples[system][name], 99))
+                    for name in mix:
+                        zhili_p50 = percentile(samples[ZHILI][name], 50)
+                        res.ratio_p50[name].add(zhili_p50 / percentile(samples[OXI_MEM][name], 50))
+                        if with_rdflib:
+                            res.ratio_rdflib[name].add(percentile(samples[RDFLIB][name], 50) / zhili_p50)
+                    for c in clients:
+                        rates = {}
+                        for system, url in systems.items():
+                            rates[system] = throughput(url, list(mix.values()), c, window)
+                            res.rps[system][c].add(rates[system])
+                        res.ratio_rps[c].add(rates[ZHILI] / rates[OXI_MEM])
+        finally:
+            for p in processes:
+                p.terminate()
+    return res
+
+
+def report(res: EndpointResults, runs: int, rounds: int, window: float) -> list[str]:
+    lines = ["## 1. SPARQL endpoint", "",
+             f"Same triples, same query mix, same client (httpx, loopback, `Accept: application/sparql-results+json`). "
+             f"{runs} runs; in each run {rounds} rounds, and in each round every query goes to every system in turn. "
+             "Cells: **median over runs** (min–max over runs) of the per-run percentile, in ms.", "",
+             "### Sequential latency p50, ms", "", "| query | " + " | ".join(res.systems) + " |",
+             "|---" * (len(res.systems) + 1) + "|"]
+    for q in res.queries:
+        lines.append(f"| {q} | " + " | ".join(res.p50[s][q].cell() for s in res.systems) + " |")
+    lines += ["", "### Sequential latency p99, ms", "", "| query | " + " | ".join(res.systems) + " |",
+              "|---" * (len(res.systems) + 1) + "|"]
+    for q in res.queries:
+        lines.append(f"| {q} | " + " | ".join(res.p99[s][q].cell() for s in res.systems) + " |")
+    clients = list(next(iter(res.rps.values())))
+    lines += ["", f"### Throughput, requests/s over the mix ({window:g} s windows; clients spread over up to 4 processes)",
+              "", "| clients | " + " | ".join(res.systems) + " |", "|---" * (len(res.systems) + 1) + "|"]
+    for c in clients:
+        lines.append(f"| {c} | " + " | ".join(res.rps[s][c].cell(0) for s in res.systems) + " |")
+    return lines
+
+
+def headline(res: EndpointResults) -> list[tuple[str, str, str, bool | None]]:
+    """(measure, value, target, met) rows for the README table."""
+    rows = []
+    for q in res.queries:
+        r = res.ratio_p50[q]
+        rows.append((f"/sparql p50 `{q}`: Zhili ÷ Oxigraph server", r.cell() + "×", "≤ 1.3×", r.median <= 1.3))
+    if res.ratio_rdflib and any(s.values for s in res.ratio_rdflib.values()):
+        for q in ("join", "aggregate"):
+            r = res.ratio_rdflib[q]
+            rows.append((f"/sparql p50 `{q}`: rdflib-endpoint ÷ Zhili (Zhili is this many times faster)",
+                         r.cell(1) + "×", "≥ 10×", r.median >= 10))
+    for c, r in res.ratio_rps.items():
+        target = "≥ 0.7×" if c == 8 else ""
+        rows.append((f"throughput at {c} client(s): Zhili ÷ Oxigraph server", r.cell() + "×", target,
+                     (r.median >= 0.7) if c == 8 else None))
+    return rows
