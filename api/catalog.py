@@ -327,9 +327,20 @@ class Catalog:
         for src in self.sources.values():
             src.evidence.sort(key=lambda e: (self.evidence[e].start, self.evidence[e].end))
 
+        # One order whatever order the store returned rows in (embedded and remote stores differ).
         for loc in self.localities.values():
-            loc.adoptions.sort()
-            loc.figures.sort()
+            for members in (loc.adoptions, loc.figures, loc.chains, loc.documents, loc.notes, loc.sources):
+                members.sort()
+        for a in self.adoptions.values():
+            a.figures.sort()
+        for m in self.mechanisms.values():
+            m.adoptions.sort()
+        for c in self.categories.values():
+            c.mechanisms.sort()
+        for d in self.documents.values():
+            d.issued_by.sort(key=lambda pair: pair[0])
+            d.cited_by.sort()
+            d.establishes.sort()
         self.by_id = {
             "locality": {l.id: l for l in self.localities.values()},
             "mechanism": {m.id: m for m in self.mechanisms.values()} | {c.id: c for c in self.categories.values()},

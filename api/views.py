@@ -124,7 +124,7 @@ def mechanism(cat: Catalog, m) -> MechanismModel:
         a = cat.adoptions[a_iri]
         adopters.append(AdopterModel(locality=ref(cat, a.locality), local_name=a.local_name, gloss=a.gloss, adoption=a.id,
                                      details=lab(a.details), evidence=evidence(cat, a.evidence)))
-    docs = [ref(cat, d.iri) for d in cat.documents.values() if m.iri in d.establishes]
+    docs = [ref(cat, d.iri) for d in sorted(cat.documents.values(), key=lambda d: d.iri) if m.iri in d.establishes]
     return MechanismModel(**mechanism_summary(cat, m).model_dump(), definition=m.definition, adopters=adopters, documents=docs)
 
 

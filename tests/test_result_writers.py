@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from api.sparql.results import write_solutions, write_triples
+from api.sparql.results import count_rows, write_solutions, write_solutions_native, write_triples
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +53,59 @@ def test_triples_caps(data):
     assert len(Graph().parse(data=written.body.decode(), format="turtle")) == 20 and written.truncated
     small = write_triples(data.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), "ntriples", max_rows=10**6, max_bytes=3000)
     assert len(small.body) <= 3000 and "size limit" in small.truncated
+
+
+TRICKY = ["plain", "line\nbreak", "cr\r\nlf", 'quote " and, comma', "<result>not a tag</result>", "tab\there", "值 \"q\", x"]
+
+
+@pytest.fixture(scope="module")
+def tricky():
+    store = ox.Store()
+    for i, text in enumerate(TRICKY * 20):
+        store.add(ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), ox.Literal(text)))
+    store.add(ox.Quad(ox.NamedNode("urn:unbound"), ox.NamedNode("urn:q"), ox.NamedNode("urn:o")))
+    return store
+
+
+def _parsed_rows(body: bytes, fmt: str) -> int:
+    text = body.decode()
+    if fmt == "json":
+        return len(json.loads(text)["results"]["bindings"])
+    if fmt == "xml":
+        return len(ET.fromstring(text).findall(".//{http://www.w3.org/2005/sparql-results#}result"))
+    if fmt == "csv":
+        return len(list(csv.reader(io.StringIO(text, newline="")))) - 1
+    return len(text.split("\n")) - 2  # header line, rows, trailing newline
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_native_writer_counts_rows_exactly(tricky, fmt):
+    """Rows counted on pyoxigraph's own output equal the rows a real parser finds (newlines, quotes,
+    commas and markup inside values; an OPTIONAL left unbound)."""
+    query = "SELECT ?s ?o ?x WHERE { ?s ?p ?o OPTIONAL { ?s <urn:none> ?x } }"
+    written = write_solutions_native(tricky.query(query), fmt, max_rows=10**6, max_bytes=10**7)
+    expected = len(TRICKY) * 20 + 1
+    assert written is not None and written.truncated is None
+    assert written.rows == expected == _parsed_rows(written.body, fmt)
+    assert count_rows(written.body, fmt) == expected
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_native_writer_declines_over_a_cap(tricky, fmt):
+    """Over a cap the native writer returns None, so the worker re-runs the query through the cutting writer."""
+    query = "SELECT ?s ?o WHERE { ?s ?p ?o }"
+    assert write_solutions_native(tricky.query(query), fmt, max_rows=5, max_bytes=10**7) is None
+    assert write_solutions_native(tricky.query(query), fmt, max_rows=10**6, max_bytes=300) is None
+
+
+def test_worker_evaluation_cuts_results_over_the_caps(tricky):
+    """The whole worker path: native first, then the cutting writer when a cap is hit."""
+    from api.sparql.pool import QueryJob, evaluate
+
+    capped = evaluate(tricky, QueryJob("SELECT ?s ?o WHERE { ?s ?p ?o }", "SELECT", "json", max_rows=7))
+    assert capped.ok and capped.rows == 7 and "row limit" in capped.truncated
+    assert len(json.loads(capped.body)["results"]["bindings"]) == 7
+    whole = evaluate(tricky, QueryJob("SELECT ?s ?o WHERE { ?s ?p ?o }", "SELECT", "csv"))
+    assert whole.ok and whole.truncated is None and whole.rows == len(TRICKY) * 20 + 1
+    broken = evaluate(tricky, QueryJob("SELECT ?s WHERE { ?s ?p }", "SELECT", "json"))
+    assert not broken.ok and broken.status == 400 and "syntax" in broken.error.lower()
