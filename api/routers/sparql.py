@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
@@ -11,6 +9,7 @@ from ..negotiate import choose, prefers_html
 from ..remote import StoreTruncated
 from ..repository import StoreUnavailable
 from ..sparql.description import service_description
+from ..sparql.form import parse_form
 from ..sparql.guard import Refused, classify
 from ..sparql.pool import PoolBusy, PoolClosed, QueryJob, QueryTimeout
 from ..sparql.results import GRAPH_TYPES, RESULT_TYPES
@@ -77,7 +76,7 @@ async def _protocol_params(request: Request) -> dict[str, list[str]]:
         body = await _read_body(request, settings.max_query_bytes + 4096)
         if ctype == "application/x-www-form-urlencoded":
             try:
-                form = parse_qs(_decode(body), keep_blank_values=True, strict_parsing=False, errors="strict")
+                form = parse_form(body)
             except UnicodeDecodeError:
                 raise Refused(400, "the form is not valid UTF-8") from None
             for key, values in form.items():
