@@ -14,8 +14,6 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kg.stats import compute_stats
-
 from .pages import Pages
 from .repository import EmbeddedRepository, Repository, StoreUnavailable
 from .routers import graph, linked_data, pages, rest, sparql
@@ -25,9 +23,6 @@ from .settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("zhili")
-
-CLASS_COUNTS = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class"""
-
 
 def remote_repository(settings: Settings) -> Repository:
     """A SPARQL server holding the dataset (loaded by `kg load`); waits for it up to ZHILI_STORE_WAIT."""
@@ -62,7 +57,8 @@ def disk_repository(location: str) -> Repository:
     if not info or not info.get("validated"):
         raise RuntimeError(f"ZHILI_STORE={location} is not a store written by `kg build --location` "
                            "(no validated build record); refusing to serve it")
-    return EmbeddedRepository(ox.Store.read_only(location), location=str(location), checksum=info["checksum"])
+    return EmbeddedRepository(ox.Store.read_only(location), location=str(location), checksum=info["checksum"],
+                              quad_count=info["quads"])
 
 
 def default_repository(settings: Settings) -> Repository:
@@ -89,9 +85,7 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         repo = repository or await asyncio.to_thread(default_repository, settings)
-        service = Service.create(settings, repo)
-        service.extra["class_counts"] = {r["class"]: r["n"] for r in repo.select(CLASS_COUNTS)}
-        service.extra["stats"] = compute_stats(run=repo.select, triples=service.triples)
+        service = await asyncio.to_thread(Service.create, settings, repo)
         app.state.service = service
         app.state.pages = Pages(service)
         await service.start_pool()

@@ -341,6 +341,10 @@ class Catalog:
             d.issued_by.sort(key=lambda pair: pair[0])
             d.cited_by.sort()
             d.establishes.sort()
+        self.locality_by_name: dict[str, list[str]] = {}  # lower-cased id, zh and en name -> IRIs
+        for l in self.localities.values():
+            for name in {l.id.lower(), l.label.zh.lower(), l.label.en.lower()}:
+                self.locality_by_name.setdefault(name, []).append(l.iri)
         self.by_id = {
             "locality": {l.id: l for l in self.localities.values()},
             "mechanism": {m.id: m for m in self.mechanisms.values()} | {c.id: c for c in self.categories.values()},

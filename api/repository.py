@@ -54,10 +54,12 @@ class EmbeddedRepository:
 
     kind = "embedded"
 
-    def __init__(self, store: ox.Store, location: str | None = None, checksum: str | None = None):
+    def __init__(self, store: ox.Store, location: str | None = None, checksum: str | None = None,
+                 quad_count: int | None = None):
         self.store = store
         self.location = location
         self.checksum = checksum
+        self.quad_count = quad_count
 
     def _query(self, query: str, bindings: Mapping[str, str] | None):
         return self.store.query(bind(query, bindings), prefixes=PREFIXES, use_default_graph_as_union=True)
@@ -74,4 +76,5 @@ class EmbeddedRepository:
         return list(self.store)
 
     def health(self) -> dict[str, Any]:
-        return {"store": self.kind, "ok": True, "quads": len(self.store)}
+        quads = self.quad_count if self.quad_count is not None else len(self.store)
+        return {"store": self.kind, "ok": True, "quads": quads}

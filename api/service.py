@@ -14,6 +14,7 @@ from kg.store import dataset_checksum
 from .catalog import Catalog
 from .repository import Repository
 from .response_cache import ResponseCache
+from .snapshot import Derived, derive, read_snapshot
 from .settings import Settings
 from .sparql.pool import QueryPool
 from .views import SearchIndex
@@ -34,18 +35,25 @@ class Service:
 
     @classmethod
     def create(cls, settings: Settings, repo: Repository) -> "Service":
-        """Read the graph once: catalog, checksum and, for an in-memory store, the dump the workers load.
-        A store built on disk by `kg build` brings its checksum, and the workers open it read-only."""
-        catalog = Catalog(repo)
+        """Read the graph once: catalog, checksum, counts and, for an in-memory store, the dump the
+        workers load. A store built on disk by `kg build` brings its checksum, its quad count and a
+        snapshot of the derived state; its workers open it read-only."""
         location = getattr(repo, "location", None)
         if location:
-            service = cls(settings, repo, catalog, SearchIndex(catalog), repo.checksum, len(repo.store))
-            return service
+            derived = read_snapshot(Path(location), repo.checksum) or derive(repo, repo.quad_count)
+            return cls._of(settings, repo, derived, repo.checksum, repo.quad_count)
         quads = repo.quads()
-        service = cls(settings, repo, catalog, SearchIndex(catalog), dataset_checksum(quads), len(quads))
+        service = cls._of(settings, repo, derive(repo, len(quads)), dataset_checksum(quads), len(quads))
         if repo.kind == "embedded":
             service.workdir = tempfile.TemporaryDirectory(prefix="zhili-")
             (Path(service.workdir.name) / "dataset.nq").write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+        return service
+
+    @classmethod
+    def _of(cls, settings: Settings, repo: Repository, derived: Derived, checksum: str, triples: int) -> "Service":
+        service = cls(settings, repo, derived.catalog, derived.search, checksum, triples)
+        service.extra["class_counts"] = derived.class_counts
+        service.extra["stats"] = derived.stats
         return service
 
     async def start_pool(self) -> None:

@@ -143,8 +143,7 @@ def _cmd_examples(args) -> int:
 def _cmd_build(args) -> int:
     import time
 
-    from .dataset import dataset_files
-    from .store import build_store, dataset_checksum, write_build_info
+    from .store import BUILD_INFO, dataset_checksum, write_build_info, write_on_disk
     from .validate import validate
 
     data = Path(args.data)
@@ -156,12 +155,19 @@ def _cmd_build(args) -> int:
         print(f"refusing to build: {len(report.violations)} violation(s); run kg validate", file=sys.stderr)
         return 1
     validated = time.perf_counter() - started
-    store = build_store(dataset_files(data), location=Path(args.location))
-    quads = len(store)
+    for stale in (BUILD_INFO, "zhili-service.pickle"):  # no record of a previous build survives a failed one
+        (Path(args.location) / stale).unlink(missing_ok=True)
+    write_on_disk(report.store, Path(args.location))  # exactly the store that was validated
+    quads = len(report.store)
+    checksum = dataset_checksum(report.store)
+    # What the service derives at start-up (catalog, search index, counts), saved beside the store.
+    from api.repository import EmbeddedRepository
+    from api.snapshot import derive, write_snapshot
+
+    write_snapshot(Path(args.location), derive(EmbeddedRepository(report.store), quads), checksum)
     write_build_info(Path(args.location), {
-        "validated": True, "data": str(data.resolve()), "quads": quads,
-        "checksum": dataset_checksum(report.store), "validation_seconds": round(validated, 1),
-        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "validated": True, "data": str(data.resolve()), "quads": quads, "checksum": checksum,
+        "validation_seconds": round(validated, 1), "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     })
     print(f"built {quads} quads in {args.location} (validated in {validated:.1f} s)")
     return 0

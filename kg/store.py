@@ -18,12 +18,20 @@ def build_store(
 ) -> ox.Store:
     """Load files into a fresh store, in memory unless location is given (then replaced)."""
     files = files if files is not None else dataset_files(DATA)
-    store = ox.Store(str(location)) if location else ox.Store()
-    if location:
-        store.clear()
+    store = ox.Store()
     for path in files:
         store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(graph_name(path))))
-    store.optimize() if location else None
+    return write_on_disk(store, location) if location else store
+
+
+def write_on_disk(source: ox.Store, location: Path) -> ox.Store:
+    """Copy a store into an on-disk store at location (replaced). One bulk load writes sorted
+    tables directly, so there is no write-ahead log to replay when it is opened read-only."""
+    store = ox.Store(str(location))
+    store.clear()
+    store.bulk_extend(source)
+    store.flush()
+    store.optimize()
     return store
 
 

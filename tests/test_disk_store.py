@@ -93,3 +93,14 @@ def test_build_refuses_invalid_data_and_writes_nothing(tmp_path):
                           timeout=600)
     assert done.returncode == 1 and "refusing to build" in done.stderr
     assert not (location / BUILD_INFO).exists()
+
+
+def test_snapshot_is_saved_and_keyed(disk_store, store):
+    """kg build saves what the service derives; a snapshot for other data is not used."""
+    from api.snapshot import SNAPSHOT, read_snapshot
+
+    assert (disk_store / SNAPSHOT).is_file()
+    derived = read_snapshot(disk_store, dataset_checksum(store))
+    assert derived is not None and len(derived.catalog.localities) == 7
+    assert derived.stats["totals"]["triples"] == len(store)
+    assert read_snapshot(disk_store, "0" * 64) is None
