@@ -10,7 +10,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from kg.cli import main
-from kg.paths import QC_DIR, SEEDS, SHAPES_FILE
+from kg.paths import SEEDS, SHAPES_FILE
 from kg.store import build_store
 from kg.validate import check_format, check_provenance, qc_queries, validate
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from api import views
-from api.catalog import Catalog, Label, local_id
+from api.catalog import Catalog, local_id
 from api.repository import EmbeddedRepository
 from api.response_cache import ResponseCache
 

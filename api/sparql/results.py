@@ -166,7 +166,7 @@ def write_solutions_native(solutions: ox.QuerySolutions, fmt: str, max_rows: int
 def write_solutions(solutions: ox.QuerySolutions, fmt: str, max_rows: int, max_bytes: int) -> Written:
     """Serialize rows until a cap is reached; the result stays well-formed when cut."""
     names = [v.value for v in solutions.variables]
-    head, tail, rows, size, truncated = [], [], 0, 0, None
+    rows, size, truncated = 0, 0, None
     parts: list[str] = []
     if fmt == "json":
         head_text = '{"head":{"vars":' + json.dumps(names) + '},"results":{"bindings":['
