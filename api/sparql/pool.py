@@ -186,8 +186,9 @@ class Worker:
         payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         self.writer.write(_HEADER.pack(len(payload)) + payload)
         try:
-            return await asyncio.wait_for(self._frame(), timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(timeout):  # no extra task per query, unlike wait_for
+                return await self._frame()
+        except TimeoutError:
             raise QueryTimeout() from None
 
     def kill(self) -> None:
