@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -23,7 +24,20 @@ _ID = re.compile(r"^[A-Za-z0-9_-]{1,120}$")
 
 
 def lab(label: Label) -> LabelModel:
-    return LabelModel(zh=label.zh, en=label.en)
+    return _label_model(label.zh, label.en)
+
+
+# Small value models recur thousands of times in one view (every adopter, figure and evidence
+# span names its locality, category, mechanism): build each distinct one once. Response models
+# are never mutated after construction, so sharing instances is safe.
+@lru_cache(maxsize=65536)
+def _label_model(zh: str, en: str) -> LabelModel:
+    return LabelModel(zh=zh, en=en)
+
+
+@lru_cache(maxsize=65536)
+def _ref_model(iri: str, zh: str, en: str) -> Ref:
+    return Ref(id=local_id(iri), iri=iri, label=_label_model(zh, en))
 
 
 def reader_url(ev: Evidence) -> str:
@@ -40,7 +54,8 @@ def evidence(cat: Catalog, iris: list[str]) -> list[EvidenceModel]:
 
 
 def ref(cat: Catalog, iri: str) -> Ref:
-    return Ref(id=local_id(iri), iri=iri, label=lab(cat.label(iri)))
+    label = cat.label(iri)
+    return _ref_model(iri, label.zh, label.en)
 
 
 def figure(cat: Catalog, f: Figure) -> FigureModel:
