@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,19 @@ def parse_accept(header: str | None) -> list[MediaRange]:
 
 
 def choose(accept: str | None, offered: list[str]) -> str | None:
-    """The offered media type the client prefers most, offered order breaking ties; None if none is acceptable."""
+    """The offered media type the client prefers most, offered order breaking ties; None if none is acceptable.
+    (Clients send the same few Accept headers again and again: answers are remembered.)"""
+    if accept is not None and len(accept) > 1024:
+        return _choose(accept, tuple(offered))
+    return _choose_remembered(accept, tuple(offered))
+
+
+@lru_cache(maxsize=1024)
+def _choose_remembered(accept: str | None, offered: tuple[str, ...]) -> str | None:
+    return _choose(accept, offered)
+
+
+def _choose(accept: str | None, offered: tuple[str, ...]) -> str | None:
     ranges = parse_accept(accept)
     if not ranges:
         return offered[0]
@@ -65,5 +78,10 @@ def choose(accept: str | None, offered: list[str]) -> str | None:
 
 def prefers_html(accept: str | None) -> bool:
     """True when a browser asks: text/html is acceptable and ranked above JSON and RDF."""
+    return _prefers_html(accept) if accept is None or len(accept) <= 1024 else _prefers_html.__wrapped__(accept)
+
+
+@lru_cache(maxsize=1024)
+def _prefers_html(accept: str | None) -> bool:
     choice = choose(accept, ["text/html", "application/json", "text/turtle"])
     return choice == "text/html" and any(r.type == "text" and r.subtype == "html" for r in parse_accept(accept))
