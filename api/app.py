@@ -24,6 +24,7 @@ from .settings import Settings
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("zhili")
 
+
 def remote_repository(settings: Settings) -> Repository:
     """A SPARQL server holding the dataset (loaded by `kg load`); waits for it up to ZHILI_STORE_WAIT."""
     import time
