@@ -46,7 +46,8 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         kg = str(Path(sys.executable).parent / "kg")
-        self.log = open(ROOT / "tests" / "artifacts" / f"server-{self.port}.log", "wb")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.log = open(ARTIFACTS / f"server-{self.port}.log", "wb")
         self.process = subprocess.Popen([kg, "serve", "--port", str(self.port), "--log-level", "warning"],
                                         env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
