@@ -13,7 +13,6 @@ import threading
 import time
 
 import httpx
-import psutil
 from loadgen import run_load
 from common import zhili_server
 
@@ -25,15 +24,13 @@ def main() -> None:
     args = parser.parse_args()
     with zhili_server({"ZHILI_QUEUE_TIMEOUT": "30"}) as running:
         url = running.url
-        server = psutil.Process(running.process.pid)
         samples: list[tuple[float, int]] = []
         stop = threading.Event()
 
         def sample() -> None:
             start = time.monotonic()
             while not stop.is_set():
-                rss = server.memory_info().rss + sum(c.memory_info().rss for c in server.children(recursive=True))
-                samples.append((time.monotonic() - start, rss))
+                samples.append((time.monotonic() - start, running.memory.current()))  # server + query workers
                 time.sleep(1.0)
 
         sampler = threading.Thread(target=sample, daemon=True)

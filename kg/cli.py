@@ -155,14 +155,15 @@ def _cmd_build(args) -> int:
         print(f"refusing to build: {len(report.violations)} violation(s); run kg validate", file=sys.stderr)
         return 1
     validated = time.perf_counter() - started
-    for stale in (BUILD_INFO, "zhili-service.pickle"):  # no record of a previous build survives a failed one
+    # What the service derives at start-up (catalog, search index, counts) is saved beside the store.
+    from api.repository import EmbeddedRepository
+    from api.snapshot import SNAPSHOT, derive, write_snapshot
+
+    for stale in (BUILD_INFO, SNAPSHOT):  # no record of a previous build survives a failed one
         (Path(args.location) / stale).unlink(missing_ok=True)
     write_on_disk(report.store, Path(args.location))  # exactly the store that was validated
     quads = len(report.store)
     checksum = dataset_checksum(report.store)
-    # What the service derives at start-up (catalog, search index, counts), saved beside the store.
-    from api.repository import EmbeddedRepository
-    from api.snapshot import derive, write_snapshot
 
     write_snapshot(Path(args.location), derive(EmbeddedRepository(report.store), quads), checksum)
     write_build_info(Path(args.location), {

@@ -24,6 +24,12 @@ import struct
 import time
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
+from kg.namespaces import PREFIXES
+
+from .results import write_boolean, write_solutions, write_solutions_native, write_triples
+
 log = logging.getLogger("zhili.sparql")
 
 CLONE_NEWNET = 0x40000000
@@ -74,8 +80,6 @@ def isolate_network() -> bool:
 
 
 def _open_store(source: str, kind: str):
-    import pyoxigraph as ox
-
     if kind == "disk":
         return ox.Store.read_only(source)
     store = ox.Store()
@@ -85,11 +89,6 @@ def _open_store(source: str, kind: str):
 
 def evaluate(store, job: QueryJob) -> QueryOutcome:
     """Run one job on a store and write its result under the job's caps."""
-    import pyoxigraph as ox
-
-    from api.sparql.results import write_boolean, write_solutions, write_solutions_native, write_triples
-    from kg.namespaces import PREFIXES
-
     started = time.perf_counter()
     kwargs = {"prefixes": PREFIXES}
     if job.default_graphs:
