@@ -18,6 +18,7 @@ from .pages import Pages
 from .repository import EmbeddedRepository, Repository, StoreUnavailable
 from .routers import graph, linked_data, pages, rest, sparql
 from .security import SecurityHeadersMiddleware
+from .sparql import guard
 from .service import Service
 from .settings import Settings
 
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
         app.state.service = service
         app.state.pages = Pages(service)
         await service.start_pool()
+        await asyncio.to_thread(guard.warm)
         log.info("serving %d quads (%s store)", service.triples, repo.kind)
         try:
             yield
@@ -147,7 +149,9 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
         store = await asyncio.to_thread(service.repo.health)
         body = {"status": "ok" if store["ok"] else "store unavailable", **store, "triples": service.triples,
                 "checksum": service.checksum, "workers": pool.worker_pids() if pool else [],
-                "network_isolated_workers": pool.isolated if pool else None, "pool": vars(pool.stats) if pool else None,
+                "network_isolated_workers": pool.isolated if pool else None,
+                "worker_walls": pool.walls() if pool else None, "pool": vars(pool.stats) if pool else None,
+                "fairness": service.gate.snapshot(),
                 "response_cache": service.responses.stats()}
         return JSONResponse(body, status_code=200 if store["ok"] else 503)
 

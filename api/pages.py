@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -24,6 +24,14 @@ def linked_path(iri: str) -> str:
     from kg.namespaces import ID
 
     return "/id/" + iri[len(ID):] if iri.startswith(ID) else iri
+
+
+def self_path(request: Request) -> str:
+    """The request's path as a link back to this server: re-quoted, and with leading slashes (or backslashes)
+    collapsed to one, so `//evil.example/x` never becomes a protocol-relative, off-site link."""
+    path = request.url.path.lstrip("/\\")
+    return "/" + quote(path, safe="/:@!$&'()*+,;=-._~")
+
 
 TEXT = {
     "title": {"zh": "治理：城市基层治理知识图谱", "en": "Zhili: urban grassroots governance knowledge graph"},
@@ -90,7 +98,7 @@ class Pages:
         def switch(to: str) -> str:
             params = dict(request.query_params)
             params["lang"] = to
-            return request.url.path + "?" + urlencode(params)
+            return self_path(request) + "?" + urlencode(params)
 
         html = self.env.get_template(template).render(request=request, lang=lang, t=t, L=L, url=url, switch=switch,
                                                       cat=cat, **context)
@@ -103,6 +111,6 @@ class Pages:
         prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items()
                            if p in ("rdfs", "skos", "dcterms", "oa", "schema", "zl", "loc", "mech", "ad", "fig", "tier", "doc", "seed"))
         examples = [{"slug": e.slug, "question": e.question, "query": prologue + "\n" + e.query} for e in self.examples]
-        config = {"endpoint": str(request.url_for("sparql_get")), "query": query or examples[0]["query"],
+        config = {"endpoint": self.service.settings.public_url + "/sparql", "query": query or examples[0]["query"],
                   "examples": examples, "prefixes": PREFIXES}
         return self.render(request, "sparql.html", config=json.dumps(config, ensure_ascii=False), examples=examples)

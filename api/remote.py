@@ -8,9 +8,11 @@ call is a fresh request.
 
 from __future__ import annotations
 
+import io
 import json
 import time
-from typing import Any, Mapping
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
 from urllib.parse import urlencode
 
 import httpx
@@ -152,7 +154,63 @@ class RemoteRepository:
         except StoreUnavailable as exc:
             return {"store": self.kind, "ok": False, "endpoint": self.query_url, "error": str(exc)}
 
-    def raw(self, query: str, accept: str, default_graphs: list[str], named_graphs: list[str], timeout: float) -> bytes:
-        """A user query, forwarded as it is (after the guard), for /sparql."""
-        return self._post(_PROLOGUE + query, accept, default_graphs=default_graphs or self.graphs,
-                          named_graphs=named_graphs, timeout=timeout)
+    @contextmanager
+    def stream(self, query: str, accept: str, default_graphs: list[str], named_graphs: list[str],
+               timeout: float) -> Iterator[io.BufferedReader]:
+        """A user query, forwarded as it is (after the guard), for /sparql; yields the answer as a
+        stream that parsers read as they go, so the server never holds more of it than it writes
+        (the caller stops reading at its caps and the connection is closed)."""
+        form = [("query", _PROLOGUE + query)]
+        form += [("default-graph-uri", g) for g in (default_graphs or self.graphs)]
+        form += [("named-graph-uri", g) for g in named_graphs]
+        deadline = time.monotonic() + timeout
+        try:
+            with self.client.stream("POST", self.query_url, content=urlencode(form).encode("ascii"),
+                                    headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+                                    timeout=timeout) as response:
+                if response.status_code >= 400:
+                    body = b"".join(_bounded(response.iter_bytes(), 64 * 1024))
+                    if response.status_code >= 500:
+                        raise StoreUnavailable(f"the store answered HTTP {response.status_code}: "
+                                               f"{body[:200].decode(errors='replace')}")
+                    raise ValueError(body.decode("utf-8", errors="replace")[:2000])
+                yield io.BufferedReader(_ChunkReader(response.iter_bytes(), deadline, timeout), 1 << 16)
+        except httpx.TimeoutException as exc:
+            raise StoreTimeout(f"the store did not answer within {timeout:g} s") from exc
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            raise StoreUnavailable(f"the store at {self.query_url} is unreachable or closed the connection "
+                                   f"({type(exc).__name__})") from exc
+
+
+def _bounded(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
+    size = 0
+    for chunk in chunks:
+        yield chunk[: max(0, limit - size)]
+        size += len(chunk)
+        if size >= limit:
+            return
+
+
+class _ChunkReader(io.RawIOBase):
+    """A readable stream over an HTTP body's chunks, with a deadline for the whole answer
+    (httpx's read timeout is per chunk)."""
+
+    def __init__(self, chunks: Iterator[bytes], deadline: float, timeout: float):
+        self.chunks, self.deadline, self.timeout = chunks, deadline, timeout
+        self.pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self.pending:
+            if time.monotonic() > self.deadline:
+                raise StoreTimeout(f"the store's answer took longer than {self.timeout:g} s")
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                return 0
+            self.pending = chunk
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size

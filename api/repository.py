@@ -14,6 +14,8 @@ import pyoxigraph as ox
 from kg.namespaces import PREFIXES
 from kg.store import to_python
 
+from .echo import echo
+
 
 class InvalidBinding(ValueError):
     """A value for a query placeholder that is not a valid IRI."""
@@ -28,7 +30,7 @@ def bind(query: str, bindings: Mapping[str, str] | None) -> str:
         try:
             terms[name] = str(ox.NamedNode(value))
         except ValueError as exc:
-            raise InvalidBinding(f"not a valid IRI: {value!r}") from exc
+            raise InvalidBinding(f"not a valid IRI: {echo(value)}") from exc
     return Template(query).safe_substitute(terms)
 
 

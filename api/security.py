@@ -1,4 +1,7 @@
-"""Security headers on every response: no external or inline-injected scripts, no sniffing.
+"""Security headers on every response: no external or inline-injected scripts, no sniffing; and
+`Vary: Accept` on every response outside /static, whose content may depend on Accept (JSON or JSON-LD,
+HTML or RDF, the 404 page, the /id/ redirect), so a shared cache never hands one representation to a
+client that asked for another.
 
 A plain ASGI middleware (not BaseHTTPMiddleware) so it costs almost nothing per request.
 """
@@ -12,6 +15,20 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "form-action 'self'")
 
 
+def add_vary(headers: MutableHeaders, field: str) -> None:
+    """Merge `field` into Vary (all Vary lines become one), never repeating a name; `*` already covers all."""
+    names: list[str] = []
+    for line in headers.getlist("vary"):
+        for name in line.split(","):
+            name = name.strip()
+            if name and name.lower() not in (n.lower() for n in names):
+                names.append(name)
+    if "*" not in names and field.lower() not in (n.lower() for n in names):
+        names.append(field)
+    del headers["vary"]
+    headers["Vary"] = ", ".join(names)
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app):
         self.app = app
@@ -20,6 +37,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        static = scope["path"].startswith("/static/")
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
@@ -29,6 +47,8 @@ class SecurityHeadersMiddleware:
                 if headers.get("content-type", "").startswith("text/html"):
                     headers.setdefault("Content-Security-Policy", CSP)
                     headers.setdefault("X-Frame-Options", "DENY")
+                if not static:
+                    add_vary(headers, "Accept")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from .repository import Repository
 from .response_cache import ResponseCache
 from .snapshot import Derived, derive, read_snapshot
 from .settings import Settings
+from .sparql.fairness import FairGate
 from .sparql.pool import QueryPool
 from .views import SearchIndex
 
@@ -29,9 +30,15 @@ class Service:
     checksum: str
     triples: int
     pool: QueryPool | None = None
-    workdir: tempfile.TemporaryDirectory | None = None
+    dump_fd: int | None = None  # an anonymous memory file with the dataset as N-Quads, for the workers
     extra: dict = field(default_factory=dict)
     responses: ResponseCache = field(default_factory=ResponseCache)
+    gate: FairGate | None = None
+
+    def __post_init__(self):
+        self.gate = FairGate(self.settings.workers, self.settings.client_queries,
+                             heavy_seconds=max(0.5, self.settings.query_timeout / 2),
+                             retry_after=max(1, round(self.settings.query_timeout / 2)))
 
     @classmethod
     def create(cls, settings: Settings, repo: Repository) -> "Service":
@@ -45,8 +52,9 @@ class Service:
         quads = repo.quads()
         service = cls._of(settings, repo, derive(repo, len(quads)), dataset_checksum(quads), len(quads))
         if repo.kind == "embedded":
-            service.workdir = tempfile.TemporaryDirectory(prefix="zhili-")
-            (Path(service.workdir.name) / "dataset.nq").write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+            # in memory, not in a temporary folder: a killed server leaves nothing behind
+            service.dump_fd = os.memfd_create("zhili-dataset")
+            os.write(service.dump_fd, ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
         return service
 
     @classmethod
@@ -61,64 +69,80 @@ class Service:
         location = getattr(self.repo, "location", None)
         if location:
             source, kind = location, "disk"
-        elif self.workdir is not None:
-            source, kind = str(Path(self.workdir.name) / "dataset.nq"), "nquads"
+        elif self.dump_fd is not None:
+            source, kind = f"/proc/{os.getpid()}/fd/{self.dump_fd}", "nquads"
         else:
             return
         self.pool = QueryPool(source, self.settings.workers, self.settings.query_timeout, self.settings.queue_timeout,
-                              kind=kind)
+                              kind=kind, memory_limit=self.settings.query_memory)
         await self.pool.start()
 
-    async def run_query(self, job):
-        """Run a user query under the endpoint's rules: embedded, in the killable worker pool;
-        remote, forwarded to the server (after the same guard) and re-written under the same caps."""
-        from .sparql.pool import PoolClosed
+    async def run_query(self, job, client: str = "local"):
+        """Run a user query under the endpoint's rules, once the fair gate gives `client` a slot:
+        embedded, in the killable worker pool; remote, forwarded to the server (after the same
+        guard) and re-written under the same caps."""
+        from .sparql.fairness import NoSlot
+        from .sparql.pool import PoolBusy, PoolClosed
 
-        if self.repo.kind == "remote":
-            return await asyncio.to_thread(remote_query, self.repo, job, self.settings.query_timeout)
-        if self.pool is None:
+        if self.repo.kind != "remote" and self.pool is None:
             raise PoolClosed()
-        return await self.pool.run(job)
+        try:
+            ticket = await self.gate.acquire(client, self.settings.queue_timeout)
+        except NoSlot:
+            raise PoolBusy() from None
+
+        async def run_then_release():
+            try:
+                if self.repo.kind == "remote":
+                    return await asyncio.to_thread(remote_query, self.repo, job, self.settings.query_timeout)
+                return await self.pool.run(job)
+            finally:
+                self.gate.release(ticket)
+
+        # Shielded: a client that goes away does not free the slot before its worker is free.
+        task = asyncio.ensure_future(run_then_release())
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return await asyncio.shield(task)
 
     async def stop(self) -> None:
         if self.pool:
             await self.pool.close()
-        if self.workdir:
-            self.workdir.cleanup()
+        if self.dump_fd is not None:
+            os.close(self.dump_fd)
+            self.dump_fd = None
 
 
 def remote_query(repo, job, timeout: float):
-    """Forward (after the guard), parse, re-write under the same caps as the embedded store.
+    """Forward (after the guard) and re-write under the same caps as the embedded store, parsing
+    the store's answer as it streams in and stopping at the caps: the server process never holds
+    more of an answer than it sends on.
 
     Nothing is evaluated locally: even parsing by evaluation on an empty store can take
     unbounded time for a query with thousands of joins.
     """
     from .remote import StoreTimeout, StoreTruncated, user_position
     from .sparql.pool import QueryOutcome, QueryTimeout
-    from .sparql.results import write_boolean, write_solutions, write_triples
+    from .sparql.results import NotRepresentable, write_boolean, write_solutions, write_triples
 
     graph = job.form in ("CONSTRUCT", "DESCRIBE")
     accept = "application/n-triples" if graph else "application/sparql-results+json"
     try:
-        body = repo.raw(job.query, accept, list(job.default_graphs), list(job.named_graphs), timeout)
+        with repo.stream(job.query, accept, list(job.default_graphs), list(job.named_graphs), timeout) as answer:
+            if graph:
+                written = write_triples(ox.parse(answer, format=ox.RdfFormat.N_TRIPLES), job.fmt, job.max_rows,
+                                        job.max_bytes)
+            else:
+                result = ox.parse_query_results(answer, format=ox.QueryResultsFormat.JSON)
+                if isinstance(result, ox.QueryBoolean):
+                    written = write_boolean(bool(result), job.fmt)
+                else:
+                    written = write_solutions(result, job.fmt, job.max_rows, job.max_bytes)
     except StoreTimeout:
         raise QueryTimeout() from None
-    except ValueError as exc:
+    except SyntaxError as exc:  # the stream ended part-way (e.g. the store's own time limit) or is malformed
+        raise StoreTruncated(f"the store returned a truncated or invalid answer ({str(exc)[:200]})") from None
+    except NotRepresentable as exc:
+        return QueryOutcome(False, error=str(exc), status=exc.status)
+    except ValueError as exc:  # the store's 4xx answer
         return QueryOutcome(False, error=f"SPARQL syntax error (from the store): {user_position(str(exc))}", status=400)
-    tail = body.rstrip()[-200:]
-    complete = (not tail or tail.endswith(b".")) if graph else tail.endswith(b"}")
-    if not complete:
-        raise StoreTruncated("the store returned a truncated answer (cut off part-way, by its own time limit?): "
-                             + tail[-60:].decode("utf-8", errors="replace"))
-    try:
-        if graph:
-            written = write_triples(iter(ox.parse(body, format=ox.RdfFormat.N_TRIPLES)), job.fmt, job.max_rows, job.max_bytes)
-        else:
-            result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-            if isinstance(result, ox.QueryBoolean):
-                written = write_boolean(bool(result), job.fmt)
-            else:
-                written = write_solutions(result, job.fmt, job.max_rows, job.max_bytes)
-    except SyntaxError as exc:
-        raise StoreTruncated(f"the store returned a truncated or invalid result ({exc})") from None
     return QueryOutcome(True, written.body, written.rows, written.truncated)

@@ -10,6 +10,7 @@ from itertools import combinations
 import numpy as np
 
 from .catalog import Adoption, Catalog, Evidence, Figure, Label, local_id
+from .echo import echo
 from .models import (AdopterModel, AdoptionModel, CategoryGroup, CompareModel, ComparableFigure, DocumentModel,
                      DocumentSummary, EvidenceModel, FigureModel, LabelModel, LocalityModel, LocalitySummary,
                      MechanismModel, MechanismSummary, NoteModel, Ref, SearchHit, SharedMechanism, SimilarityModel,
@@ -76,10 +77,10 @@ def adoption(cat: Catalog, a: Adoption) -> AdoptionModel:
 def get(cat: Catalog, kind: str, entity_id: str):
     """The entity of a kind by id; NotFound with a message naming the id otherwise."""
     if not _ID.match(entity_id or ""):
-        raise NotFound(f"no {kind} with id {entity_id!r}: ids are letters, digits, '-' and '_'")
+        raise NotFound(f"no {kind} with id {echo(entity_id)}: ids are letters, digits, '-' and '_'")
     found = cat.by_id[kind].get(entity_id)
     if found is None:
-        raise NotFound(f"no {kind} with id {entity_id!r}; list them at /api/{kind if kind != 'locality' else 'localitie'}s")
+        raise NotFound(f"no {kind} with id {echo(entity_id)}; list them at /api/{kind if kind != 'locality' else 'localitie'}s")
     return found
 
 
@@ -151,7 +152,7 @@ def resolve_localities(cat: Catalog, names: list[str]) -> list[str]:
         match = cat.locality_by_name.get(name.strip().lower(), [])
         if len(match) != 1:
             known = ", ".join(sorted(l.id for l in cat.localities.values()))
-            raise NotFound(f"unknown locality {name!r}; known ids: {known}")
+            raise NotFound(f"unknown locality {echo(name)}; known ids: {known}")
         out.append(match[0])
     return list(dict.fromkeys(out))
 

@@ -56,7 +56,8 @@ class GraphCase:
 
 def run(runs: int = 5) -> list[GraphCase]:
     results = []
-    with zhili_server() as server, sync_playwright() as p:
+    # synthetic graphs are served only by a server started for benchmarks
+    with zhili_server({"ZHILI_BENCH_SYNTHETIC": "1"}) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         try:
             for name, path, node, selector, with_detail in CASES:

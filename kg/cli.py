@@ -190,7 +190,17 @@ def _cmd_load(args) -> int:
 def _cmd_serve(args) -> int:
     import uvicorn
 
-    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, log_level=args.log_level)
+    # absolute URLs the service writes name the address it was started on, never a request's Host header
+    # (behind a proxy, set ZHILI_PUBLIC_URL to the public address)
+    host = "127.0.0.1" if args.host in ("", "0.0.0.0", "::") else args.host
+    if not os.environ.get("ZHILI_PUBLIC_URL"):
+        os.environ["ZHILI_PUBLIC_URL"] = f"http://{f'[{host}]' if ':' in host else host}:{args.port}"
+    from api.http_limits import uvicorn_options
+    from api.settings import Settings
+
+    # request heads, URLs and slow clients are bounded by the HTTP protocol itself (api/http_limits.py)
+    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, log_level=args.log_level,
+                **uvicorn_options(Settings.from_env()))
     return 0
 
 

@@ -78,8 +78,13 @@ def test_full_queue_gets_503_then_recovers(tmp_path):
         with httpx.Client(base_url=server.url, timeout=30) as http:
             before = fingerprint(http)
             explosive = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"}
+            def ask(n: int) -> httpx.Response:  # four clients (four addresses): the queue, not the per-client limit
+                transport = httpx.HTTPTransport(local_address=f"127.0.0.{70 + n}")
+                with httpx.Client(base_url=server.url, timeout=30, transport=transport) as client:
+                    return client.get("/sparql", params=explosive)
+
             with ThreadPoolExecutor(4) as pool:
-                answers = list(pool.map(lambda _: http.get("/sparql", params=explosive), range(4)))
+                answers = list(pool.map(ask, range(4)))
             codes = sorted(a.status_code for a in answers)
             assert codes == [503] * 4
             assert sum("busy" in a.text for a in answers) >= 2 and sum("time limit" in a.text for a in answers) >= 1

@@ -7,6 +7,7 @@ import asyncio
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from ..echo import echo
 from ..graphview import build_graph, synthetic, to_vis
 
 router = APIRouter()
@@ -16,14 +17,19 @@ VIEWS = ("network", "tiers")
 @router.get("/graph", response_class=HTMLResponse, include_in_schema=False)
 def graph_page(request: Request, view: str = Query("network")):
     if view not in VIEWS:
-        raise HTTPException(422, f"unknown view {view!r}; use one of {', '.join(VIEWS)}")
+        raise HTTPException(422, f"unknown view {echo(view)}; use one of {', '.join(VIEWS)}")
     return request.app.state.pages.render(request, "graph.html", view=view)
 
 
 @router.get("/api/graph", tags=["graph view"], summary="Nodes, edges (with layout) and options of the graph view")
 async def graph_data(request: Request, synthetic_localities: int | None = Query(
-        None, ge=2, le=5000, alias="synthetic", description="benchmark only: a synthetic graph with this many localities")):
+        None, ge=2, le=5000, alias="synthetic", description="benchmark only (a server started with "
+        "ZHILI_BENCH_SYNTHETIC=1): a synthetic graph with this many localities")):
     service = request.app.state.service
+    if synthetic_localities is not None and not service.settings.bench_synthetic:
+        # each one costs about a second of the server's own CPU: never on a public server
+        raise HTTPException(422, "synthetic: synthetic graphs are a benchmark-only setting; this server was not "
+                                 "started with ZHILI_BENCH_SYNTHETIC=1")
     if synthetic_localities:
         data = await asyncio.to_thread(lambda: to_vis(synthetic(synthetic_localities)))
         return JSONResponse(data)

@@ -13,6 +13,7 @@ from kg.paths import ONTOLOGY_FILE
 from ..catalog import local_id
 from ..linked import describe, serialize
 from ..repository import InvalidBinding
+from ..echo import echo
 from ..negotiate import choose
 
 router = APIRouter(tags=["linked data"])
@@ -36,9 +37,9 @@ async def resolve(path: str, request: Request):
     try:
         triples = await asyncio.to_thread(describe, service.repo, iri)
     except InvalidBinding:
-        raise HTTPException(404, f"{iri!r} is not an IRI of this dataset") from None
+        raise HTTPException(404, f"{echo(iri)} is not an IRI of this dataset") from None
     if not triples:
-        raise HTTPException(404, f"{iri} is not in the graph")
+        raise HTTPException(404, f"{echo(iri)} is not in the graph")
     if media == "text/html":
         kind = path.split("/", 1)[0]
         if kind in _PAGES and local_id(iri) in cat.by_id.get(kind, {}):
@@ -57,8 +58,20 @@ def ontology(request: Request):
     return Response(ONTOLOGY_FILE.read_bytes(), media_type="text/turtle")
 
 
+def graph_names(service) -> frozenset[str]:
+    """The named graphs of the dataset being served (read once)."""
+    names = service.extra.get("graph_names")
+    if names is None:
+        repo = service.repo
+        found = repo.graphs if repo.kind == "remote" else (g.value for g in repo.store.named_graphs())
+        names = frozenset(g for g in found if g.startswith(BASE + "graph/"))
+        service.extra["graph_names"] = names
+    return names
+
+
 @router.get("/graph/{path:path}", include_in_schema=False)
-def graph_name(path: str):
-    if not path:
-        raise HTTPException(404, "no such graph")
-    return PlainTextResponse(f"{BASE}graph/{path} names a graph of the dataset; query it with GRAPH in /sparql\n")
+def graph_name(path: str, request: Request):
+    iri = f"{BASE}graph/{path}"
+    if not path or iri not in graph_names(request.app.state.service):
+        raise HTTPException(404, f"{echo(iri)} is not a graph of this dataset")
+    return PlainTextResponse(f"{iri} names a graph of the dataset; query it with GRAPH in /sparql\n")

@@ -13,6 +13,7 @@ from .. import views
 from ..linked import describe, to_jsonld
 from ..models import (CompareModel, ErrorModel, LocalityModel, LocalitySummary, MechanismModel, MechanismSummary,
                       SearchModel, SourceModel, SourceSummary, StatsModel)
+from ..echo import echo
 from ..negotiate import choose
 
 router = APIRouter(prefix="/api", tags=["REST API"])
@@ -70,7 +71,7 @@ def list_mechanisms(request: Request, category: str | None = Query(None, descrip
     if category is not None:
         known = {c.id for c in cat.categories.values()}
         if category not in known:
-            raise HTTPException(422, f"unknown category {category!r}; known: {', '.join(sorted(known))}")
+            raise HTTPException(422, f"unknown category {echo(category)}; known: {', '.join(sorted(known))}")
 
     def build():
         items = sorted(cat.mechanisms.values(), key=lambda m: (cat.label(m.category).en, m.label.en))
@@ -86,7 +87,7 @@ def list_mechanisms(request: Request, category: str | None = Query(None, descrip
 async def get_mechanism(mechanism_id: str, request: Request):
     m = _lookup(request, "mechanism", mechanism_id)
     if m.iri not in _cat(request).mechanisms:
-        raise HTTPException(404, f"{mechanism_id!r} is a category, not a mechanism; see /api/mechanisms?category={mechanism_id}")
+        raise HTTPException(404, f"{echo(mechanism_id)} is a category, not a mechanism; see /api/mechanisms?category={mechanism_id}")
     if _wants_jsonld(request):
         return await _jsonld(request, m.iri)
     return _cached(request, ("mechanism", m.iri), lambda: views.mechanism(_cat(request), m))
@@ -179,7 +180,7 @@ _EXPORT_TYPES = {"turtle": "text/turtle", "nquads": "application/n-quads", "json
 @router.get("/export", summary="The whole dataset (Turtle, N-Quads, JSON-LD, CSV of adoptions)", responses=BAD)
 async def export(request: Request, format: str = Query("turtle", description="turtle | nquads | jsonld | csv")):
     if format not in FORMATS:
-        raise HTTPException(422, f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+        raise HTTPException(422, f"unknown format {echo(format)}; choose one of {', '.join(FORMATS)}")
     service = request.app.state.service
     cache = service.extra.setdefault("exports", {})
     if format not in cache:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
+from ..clients import client_id
+from ..echo import echo
 from ..negotiate import choose, prefers_html
 from ..remote import StoreTruncated
 from ..repository import StoreUnavailable
 from ..sparql.description import service_description
 from ..sparql.form import parse_form
 from ..sparql.guard import Refused, classify
-from ..sparql.pool import PoolBusy, PoolClosed, QueryJob, QueryTimeout
-from ..sparql.results import GRAPH_TYPES, RESULT_TYPES
+from ..sparql.fairness import ClientLimit
+from ..sparql.pool import PoolBusy, PoolClosed, QueryJob, QueryMemoryExceeded, QueryTimeout
+from ..sparql.results import GRAPH_TYPES, RESULT_TYPES, NotRepresentable, check_xml
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -37,6 +43,19 @@ def _error(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message + "\n", status_code=status)
 
 
+def check_graph_iri(uri: str) -> None:
+    """A dataset parameter must be an absolute IRI pyoxigraph accepts (checked here, not in a worker)."""
+    try:
+        ox.NamedNode(uri)
+        valid = uri.startswith(("http://", "https://", "urn:"))
+    except ValueError:
+        valid = False
+    if not valid:
+        shown = uri if len(uri) <= 80 else uri[:80] + "…"
+        raise Refused(400, f"invalid graph IRI {shown!r}: default-graph-uri and named-graph-uri take absolute "
+                           "http(s): or urn: IRIs")
+
+
 def _pick_format(form_is_graph: bool, accept: str | None, fmt_param: str | None) -> str | None:
     aliases = _GRAPH_ALIASES if form_is_graph else _RESULT_ALIASES
     if fmt_param:
@@ -50,12 +69,15 @@ async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise Refused(413, f"request body of {declared} bytes exceeds the limit of {limit} bytes (ZHILI_MAX_QUERY_BYTES)")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise Refused(413, f"request body exceeds the limit of {limit} bytes (ZHILI_MAX_QUERY_BYTES)")
-    return body
+    body = bytearray()
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise Refused(413, f"request body exceeds the limit of {limit} bytes (ZHILI_MAX_QUERY_BYTES)")
+    except ClientDisconnect:
+        raise Refused(400, "the connection closed before the whole request body arrived") from None
+    return bytes(body)
 
 
 def _decode(raw: bytes) -> str:
@@ -86,7 +108,7 @@ async def _protocol_params(request: Request) -> dict[str, list[str]]:
         elif ctype == "application/sparql-update":
             raise Refused(403, "SPARQL Update is not allowed: this endpoint is read-only")
         else:
-            raise Refused(415, f"unsupported content type {ctype or '(none)'}: use application/x-www-form-urlencoded "
+            raise Refused(415, f"unsupported content type {echo(ctype) if ctype else '(none)'}: use application/x-www-form-urlencoded "
                                "or application/sparql-query")
     return params
 
@@ -113,21 +135,28 @@ async def _handle(request: Request) -> Response:
             raise Refused(400, "the query contains a NUL character")
         if request.method == "GET" and prefers_html(request.headers.get("accept")) and not params.get("format"):
             return request.app.state.pages.sparql_page(request, query)
-        classified = classify(query)
+        # the guard is pure Python: a long text is classified off the event loop (short ones are cached or fast)
+        classified = classify(query) if len(query) <= 4096 else await run_in_threadpool(classify, query)
         fmt_param = (params.get("format") or params.get("output") or [None])[0]
         fmt = _pick_format(classified.is_graph, request.headers.get("accept"), fmt_param)
         if fmt is None:
             offered = ", ".join((GRAPH_TYPES if classified.is_graph else RESULT_TYPES).values())
             wanted = fmt_param or request.headers.get("accept")
-            raise Refused(406, f"cannot produce {wanted!r} for a {classified.form} query; available: {offered}")
+            raise Refused(406, f"cannot produce {echo(wanted)} for a {classified.form} query; available: {offered}")
         for uri in params.get("default-graph-uri", []) + params.get("named-graph-uri", []):
-            if not uri.startswith(("http://", "https://", "urn:")) or any(c in uri for c in '<>" {}|\\^`'):
-                raise Refused(400, f"invalid graph IRI {uri!r}")
+            check_graph_iri(uri)
         job = QueryJob(query, classified.form, fmt, tuple(params.get("default-graph-uri", [])),
                        tuple(params.get("named-graph-uri", [])), settings.max_rows, settings.max_result_bytes)
-        outcome = await service.run_query(job)
+        outcome = await service.run_query(job, client_id(request, settings.trusted_proxies))
     except Refused as refused:
         return _error(refused.status, refused.message)
+    except ClientLimit as limited:
+        return PlainTextResponse(f"too many queries at once from your address: {limited}; wait for one to finish "
+                                 "(ZHILI_CLIENT_QUERIES)\n", status_code=429,
+                                 headers={"Retry-After": str(limited.retry_after)})
+    except QueryMemoryExceeded:
+        return _error(503, f"query stopped: it needed more than {settings.query_memory // 2**20} MiB of memory "
+                           "(ZHILI_QUERY_MEMORY); its worker was replaced")
     except QueryTimeout:
         how = ("its worker was killed and replaced" if service.repo.kind == "embedded"
                else "the request to the store was abandoned")
@@ -142,8 +171,15 @@ async def _handle(request: Request) -> Response:
         return _error(504, f"store error: {exc}")
     except StoreUnavailable as exc:
         return _error(503, f"store unavailable: {exc}")
+    except NotRepresentable as exc:  # a writer refused the result (if its refusal is raised this far)
+        return _error(406, str(exc))
     if not outcome.ok:
         return _error(outcome.status, outcome.error or "query failed")
+    if fmt in ("xml", "rdfxml"):
+        try:
+            check_xml(outcome.body, fmt)
+        except NotRepresentable as exc:
+            return _error(406, str(exc))
     media = (GRAPH_TYPES if classified.is_graph else RESULT_TYPES)[fmt]
     headers = {"Zhili-Rows": str(outcome.rows)}
     if outcome.truncated:
@@ -160,7 +196,7 @@ def describe_or_page(request: Request) -> Response:
     fmt = _pick_format(True, accept, request.query_params.get("format"))
     if fmt is None:
         return _error(406, "the service description is available as " + ", ".join(GRAPH_TYPES.values()))
-    endpoint = str(request.url_for("sparql_get"))
+    endpoint = service.settings.public_url + "/sparql"  # never the request's Host header
     graph = service_description(endpoint, service.catalog, service.triples, service.extra.get("class_counts", {}))
     rdflib_format = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}[fmt]
     return Response(graph.serialize(format=rdflib_format), media_type=GRAPH_TYPES[fmt])

@@ -1,7 +1,15 @@
-"""Classify a SPARQL request before any engine sees it: query form, updates, SERVICE, LOAD.
+"""Classify a SPARQL request before any engine sees it: query form, updates, SERVICE, size limits.
 
-A small lexer skips comments, string literals and IRIs, so a keyword is only
-a keyword where SPARQL would read it as one (not inside "…", <…>, ?var or ex:name).
+The text is parsed with the SPARQL 1.1 Query grammar (sparql11.lark), so a keyword counts exactly where
+SPARQL reads one: never inside a string, IRI, comment, variable or prefixed name, and always after any
+token, whatever whitespace or comment separates them. A hand-written lexer here was bypassed twice
+(a comment ended by a carriage return; a language tag followed by '.').
+
+The grammar alone is not enough: Oxigraph's parser (a PEG) re-reads text when a token fails a check, so
+tokens it would split differently from SPARQL are refused too: a prefixed name with an unknown prefix or
+an invalid IRI (it backtracks to 'prefix:' and reads the rest as new tokens), a local name with dots in
+two places (it ends the name at the second) and a \\u escape that is no Unicode character (a long string
+that fails is re-read as shorter ones). tests/test_guard_differential.py holds the guard to the engine.
 """
 
 from __future__ import annotations
@@ -9,11 +17,29 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-_IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_UPDATE = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
-_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.parsers.lalr_interactive_parser import InteractiveParser
+from pyoxigraph import NamedNode
+
+from kg.namespaces import PREFIXES
+
+MAX_DEPTH = 64
+MAX_VARIABLE_USES = 1000  # a bound on joins: thousands of triple patterns stall planners and can crash servers
+MAX_TOKENS = 10_000  # bounds the guard's own time (pure Python, ~25 µs a token) on adversarial texts
+
+_FORMS = {"select_query": "SELECT", "construct_query": "CONSTRUCT", "describe_query": "DESCRIBE", "ask_query": "ASK"}
+_FORM_KEYWORDS = set(_FORMS.values())
+_UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+_PROLOGUE = {"BASE", "PREFIX", "PNAME_NS", "IRIREF"}
+_OPEN, _CLOSE = {"LPAR", "LBRACE", "LSQB"}, {"RPAR", "RBRACE", "RSQB"}
+_QUOTED = {"STRING_LITERAL1", "STRING_LITERAL2", "STRING_LITERAL_LONG1", "STRING_LITERAL_LONG2", "IRIREF"}
+_ESCAPES = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|.)", re.S)
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 class Refused(ValueError):
@@ -25,65 +51,6 @@ class Refused(ValueError):
         self.message = message
 
 
-MAX_DEPTH = 64
-MAX_VARIABLE_USES = 1000  # a bound on joins: thousands of triple patterns stall planners and can crash servers
-
-
-def keywords(text: str) -> list[str]:
-    """Upper-cased bare words outside comments, strings, IRIs, variables and prefixed names."""
-    return scan(text)[0]
-
-
-def scan(text: str) -> tuple[list[str], int, int]:
-    """Bare keywords, the deepest bracket nesting ({, (, [) and the number of variable uses,
-    all outside strings, IRIs and comments."""
-    found, i, n = [], 0, len(text)
-    depth = deepest = variables = 0
-    while i < n:
-        ch = text[i]
-        if ch in "{([":
-            depth += 1
-            deepest = max(deepest, depth)
-            i += 1
-            continue
-        if ch in "})]":
-            depth -= 1
-            i += 1
-            continue
-        if ch == "#":
-            end = text.find("\n", i)
-            i = n if end == -1 else end + 1
-        elif ch in "\"'":
-            triple = text[i:i + 3] == ch * 3
-            quote = ch * 3 if triple else ch
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-                if not triple and j < n and text[j - 1] == "\n":
-                    break
-            i = j + len(quote)
-        elif ch == "<":
-            m = _IRI.match(text, i)
-            i = m.end() if m else i + 1
-        elif ch in "?$":
-            m = _WORD.match(text, i + 1)
-            variables += 1 if m else 0
-            i = m.end() if m else i + 1
-        elif ch.isalpha() or ch == "_":
-            j = i
-            while j < n and (text[j].isalnum() or text[j] in "_-."):
-                j += 1
-            word = text[i:j].rstrip(".")
-            after = text[i + len(word)] if i + len(word) < n else ""
-            before = text[i - 1] if i else ""
-            if after != ":" and before != ":" and "-" not in word and "." not in word:
-                found.append(word.upper())
-            i = i + max(len(word), 1)
-        else:
-            i += 1
-    return found, deepest, variables
-
-
 @dataclass(frozen=True)
 class Classified:
     form: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
@@ -93,8 +60,23 @@ class Classified:
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
 
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    """Built on first use (about half a second), not at import."""
+    grammar = (Path(__file__).parent / "sparql11.lark").read_text(encoding="utf-8")
+    # re.ASCII: keywords fold case as the engine does (ASCII only), so 'ſERVICE' is no SERVICE
+    return Lark(grammar, parser="lalr", lexer="contextual", start=["query_unit", "update_head"],
+                g_regex_flags=re.ASCII, maybe_placeholders=False)
+
+
+def warm() -> None:
+    """Build the parser now (at start-up) rather than on the first query."""
+    _parser()
+    classify("ASK {}")
+
+
 def classify(text: str) -> Classified:
-    """The query form; raises Refused for updates, SERVICE and anything that is not a query.
+    """The query form; raises Refused for updates, SERVICE, limits and anything that is not a query.
     Verdicts on short texts are remembered (clients repeat their queries; refusals are not cached)."""
     return _classify_remembered(text) if len(text) <= 8192 else _classify(text)
 
@@ -105,20 +87,176 @@ def _classify_remembered(text: str) -> Classified:
 
 
 def _classify(text: str) -> Classified:
-    words, deepest, variables = scan(text)
-    if deepest > MAX_DEPTH:
-        raise Refused(400, f"the query nests brackets {deepest} levels deep; at most {MAX_DEPTH} are allowed")
-    if variables > MAX_VARIABLE_USES:
-        raise Refused(400, f"the query uses variables {variables} times; at most {MAX_VARIABLE_USES} are allowed")
-    if "SERVICE" in words:
-        raise Refused(400, "federated queries (SERVICE) are not allowed on this endpoint: it never makes outbound requests")
-    # skip the prologue
-    body = [w for w in words if w not in ("PREFIX", "BASE")]
-    first = body[0] if body else ""
-    if first in _UPDATE or (first not in _FORMS and any(w in _UPDATE for w in body[:1])):
-        raise Refused(403, f"SPARQL Update ({first}) is not allowed: this endpoint is read-only")
-    if first not in _FORMS:
-        if any(w in ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP") for w in words):
-            raise Refused(403, "SPARQL Update is not allowed: this endpoint is read-only")
-        raise Refused(400, "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
-    return Classified(first)
+    tree, prefixes = _parse(text)
+    if _contains(tree, "service_graph_pattern"):
+        raise Refused(400, "federated queries (SERVICE) are not allowed on this endpoint: "
+                           "it never makes outbound requests")
+    _check_functions(tree, prefixes)
+    query = tree.children[0]
+    return Classified(next(_FORMS[c.data] for c in query.children if isinstance(c, Tree) and c.data in _FORMS))
+
+
+def _contains(tree: Tree, rule: str) -> bool:
+    """Whether any node of the tree is that rule (iterative: trees can be thousands of nodes deep)."""
+    wanted, stack = {rule}, [tree]  # a set: node.data is a Token, whose == is slow Python
+    while stack:
+        node = stack.pop()
+        if node.data in wanted:
+            return True
+        stack += [c for c in node.children if isinstance(c, Tree)]
+    return False
+
+
+def _parse(text: str) -> tuple[Tree, dict[str, str]]:
+    """Parse as a QueryUnit, checking each token as it comes: bracket depth and variable uses (so a deep
+    or huge text is refused before the parser stack or the tree grows with it) and the tokens Oxigraph
+    would read differently."""
+    interactive = _parser().parse_interactive(text, start="query_unit")
+    depth = variables = 0
+    started, last = False, None
+    prefixes, declaring = dict(PREFIXES), None  # declaring: True after PREFIX, then the prefix's name
+    try:
+        for count, token in enumerate(interactive.iter_parse()):
+            last = token
+            if count >= MAX_TOKENS:
+                raise Refused(400, f"the query has more than {MAX_TOKENS} tokens; at most {MAX_TOKENS} are allowed")
+            if token.type in _QUOTED:
+                _check_escapes(token)
+            if token.type == "PREFIX":
+                declaring = True
+            elif declaring is True and token.type == "PNAME_NS":
+                declaring = token.value[:-1]
+            elif isinstance(declaring, str) and token.type == "IRIREF":
+                prefixes[declaring], declaring = _prefix_iri(token, declaring), None
+            elif token.type in ("PNAME_LN", "PNAME_NS"):
+                _check_prefixed_name(token, prefixes)
+            elif token.type in _OPEN:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise Refused(400, f"the query nests brackets more than {MAX_DEPTH} levels deep "
+                                       f"(at {token.line}:{token.column}); at most {MAX_DEPTH} are allowed")
+            elif token.type in _CLOSE:
+                depth -= 1
+            elif token.type in ("VAR1", "VAR2"):
+                variables += 1
+                if variables > MAX_VARIABLE_USES:
+                    raise Refused(400, f"the query uses variables more than {MAX_VARIABLE_USES} times; "
+                                       f"at most {MAX_VARIABLE_USES} are allowed")
+            elif token.type in _FORM_KEYWORDS:
+                started = True
+        return interactive.feed_eof(last), prefixes
+    except UnexpectedInput as error:
+        keyword = None if started else _update_keyword(text)
+        if keyword:
+            raise Refused(403, f"SPARQL Update ({keyword}) is not allowed: this endpoint is read-only") from None
+        raise Refused(400, _syntax_message(text, error, started, _expected(interactive, error))) from None
+
+
+def _check_functions(tree: Tree, prefixes: dict[str, str]) -> None:
+    """Only SPARQL's own functions and the XSD casts may be called. An engine's extension functions are
+    IRIs too, and some reach beyond the dataset (Virtuoso's <bif:http_get> fetches a URL from the store
+    itself), so any other IRI in function position is refused, whatever the engine."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if node.data == "function_call" or (node.data == "iri_or_function" and len(node.children) == 2):
+            token = next(node.children[0].scan_values(lambda v: isinstance(v, Token)))
+            if token.type == "IRIREF":
+                iri = _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), token.value[1:-1])
+            else:
+                prefix, _, local = token.value.partition(":")
+                iri = prefixes.get(prefix, "") + local.replace("\\", "")
+            if not iri.startswith(_XSD):
+                shown = iri if len(iri) <= 60 else iri[:60] + "…"
+                raise Refused(400, f"the function <{shown}> is not allowed on this endpoint: only SPARQL's "
+                                   "built-in functions and the XSD casts (such as xsd:integer(?x)) are; a store's "
+                                   "extension functions can reach beyond the dataset")
+        stack += [c for c in node.children if isinstance(c, Tree)]
+
+
+def _syntax_error(token: Token, reason: str) -> Refused:
+    return Refused(400, f"not a SPARQL query: syntax error at {token.line}:{token.column}: {reason}")
+
+
+def _check_escapes(token: Token) -> None:
+    """Every \\u escape in a string or IRI must be a Unicode character: where one is not, Oxigraph drops
+    the token and re-reads the text ('\"\"\"x\" … \\uD800\"\"\"' becomes '\"\"', '\"x\"' and live text)."""
+    for match in _ESCAPES.finditer(token.value):
+        digits = match.group(1) or match.group(2)
+        if digits and (0xD800 <= int(digits, 16) <= 0xDFFF or int(digits, 16) > 0x10FFFF):
+            raise _syntax_error(token, f"the escape {match.group(0)} is not a Unicode character")
+
+
+def _prefix_iri(token: Token, name: str) -> str:
+    """The IRI of PREFIX name: <…>. Relative ones (resolved against BASE) are refused, so that the IRI of
+    every prefixed name is known exactly."""
+    iri = _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), token.value[1:-1])
+    if not _SCHEME.match(iri):
+        raise _syntax_error(token, f"PREFIX {name}: needs an absolute IRI on this endpoint")
+    return iri
+
+
+def _check_prefixed_name(token: Token, prefixes: dict[str, str]) -> None:
+    """A prefixed name Oxigraph reads as one token, as SPARQL does: a known prefix, dots in one place at
+    most (it ends the name at a second run of dots) and a valid IRI (else it reads 'prefix:' alone)."""
+    prefix, _, local = token.value.partition(":")
+    shown = token.value[:40]
+    if prefix not in prefixes:
+        raise _syntax_error(token, f"unknown prefix '{prefix}:' (declare it with PREFIX)")
+    if len(re.findall(r"\.+", re.sub(r"\\.", "_", local))) > 1:
+        raise _syntax_error(token, f"the name '{shown}' has dots in two places, which Oxigraph reads as two "
+                                   "tokens (escape them as \\.)")
+    try:
+        NamedNode(prefixes[prefix] + local.replace("\\", ""))  # the check Oxigraph makes, with its IRI parser
+    except ValueError:
+        raise _syntax_error(token, f"'{shown}' does not expand to a valid IRI") from None
+
+
+def _update_keyword(text: str) -> str | None:
+    """The first keyword after the prologue if it starts a SPARQL Update (INSERT, DELETE, LOAD, …),
+    read by the same lexer as queries."""
+    try:
+        for token in _parser().parse_interactive(text, start="update_head").iter_parse():
+            if token.type not in _PROLOGUE:
+                return token.type if token.type in _UPDATE_KEYWORDS else None
+    except UnexpectedInput:
+        pass
+    return None
+
+
+def _expected(interactive: InteractiveParser, error: UnexpectedInput) -> set[str]:
+    """What the parser could take at the error (exact, unlike the LALR state's merged lookaheads)."""
+    try:
+        return set(interactive.accepts())
+    except Exception:  # the parser state can be unusable after an error; fall back to Lark's guess
+        return set(getattr(error, "expected", None) or getattr(error, "allowed", None) or ())
+
+
+def _syntax_message(text: str, error: UnexpectedInput, started: bool, expected_terminals: set[str]) -> str:
+    """The parser's complaint with line:column, short; quotes at most 30 characters of the query."""
+    if isinstance(error, UnexpectedEOF) or isinstance(error, UnexpectedToken) and error.token.type == "$END":
+        where, found = f"{text.count(chr(10)) + 1}:{len(text) - text.rfind(chr(10))}", "end of query"
+    elif isinstance(error, UnexpectedCharacters):
+        where, found = f"{error.line}:{error.column}", repr(text[error.pos_in_stream:error.pos_in_stream + 12])
+        if re.match(r"\\[uU]", text[error.pos_in_stream:]):
+            return (f"not a SPARQL query: syntax error at {where}: a codepoint escape (\\uXXXX) outside a string "
+                    "or IRI; this endpoint reads them only inside strings and IRIs, as Oxigraph does")
+    else:
+        where, found = f"{error.line}:{error.column}", repr(str(error.token)[:30])
+    if not started:
+        return (f"not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE "
+                f"(syntax error at {where}: unexpected {found})")
+    expected = sorted({"end of query" if name == "$END" else _readable(name) for name in expected_terminals})
+    hint = f"; expected {', '.join(expected[:8])}{', …' if len(expected) > 8 else ''}" if expected else ""
+    return f"not a SPARQL query: syntax error at {where}: unexpected {found}{hint}"
+
+
+def _readable(terminal: str) -> str:
+    """'SELECT' for a keyword, '{' for punctuation, the name (IRIREF, VAR1) for the rest."""
+    try:
+        pattern = _parser().get_terminal(terminal).pattern
+    except KeyError:
+        return terminal
+    if pattern.type != "str":
+        return terminal
+    return pattern.value.upper() if pattern.value.isalpha() and pattern.value != "a" else pattern.value

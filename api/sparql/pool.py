@@ -4,21 +4,25 @@ pyoxigraph cannot cancel a running query, and a thread cannot be stopped, so
 every /sparql query runs in one of a few worker processes, each holding its
 own read-only copy of the dataset (or a read-only handle on an on-disk store).
 A query over the time limit gets its worker killed (SIGKILL: its CPU is freed
-at once) and replaced; other workers keep serving. Workers also drop into a
-private network namespace where the OS allows it, so even a bug in the guard
-could not make an outbound request.
+at once) and replaced; other workers keep serving. A query over the memory limit
+fails an allocation, which kills its worker; that too is replaced and the client
+told why. Each worker sits behind the walls of `sandbox` (parent-death signal,
+network namespace, seccomp, memory limit), none of which relies on the guard.
 
 The server talks to a worker over a socket pair with length-prefixed pickles,
-read by the event loop itself: no thread hand-off per query.
+read by the event loop itself: no thread hand-off per query. The dataset reaches
+new workers through an anonymous memory file of the server's (nothing on disk to
+leave behind if the server is killed).
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging
 import multiprocessing as mp
+import os
 import pickle
+import signal
 import socket
 import struct
 import time
@@ -28,11 +32,11 @@ import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES
 
-from .results import write_boolean, write_solutions, write_solutions_native, write_triples
+from . import sandbox
+from .results import NotRepresentable, write_boolean, write_solutions, write_solutions_native, write_triples
 
 log = logging.getLogger("zhili.sparql")
 
-CLONE_NEWNET = 0x40000000
 _HEADER = struct.Struct("!Q")
 
 
@@ -56,6 +60,7 @@ class QueryOutcome:
     error: str | None = None
     status: int = 200
     seconds: float = 0.0
+    replace_worker: bool = False  # the worker ran out of memory: answer, then replace it
 
 
 class QueryTimeout(Exception):
@@ -66,17 +71,12 @@ class PoolBusy(Exception):
     """No worker became free in time."""
 
 
+class QueryMemoryExceeded(Exception):
+    """The query needed more memory than a worker may use; its worker was replaced."""
+
+
 class PoolClosed(Exception):
     """The pool is shutting down."""
-
-
-def isolate_network() -> bool:
-    """Move this process into an empty network namespace (needs CAP_SYS_ADMIN); True if done."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.unshare(CLONE_NEWNET) == 0
-    except OSError:
-        return False
 
 
 def _open_store(source: str, kind: str):
@@ -91,13 +91,13 @@ def evaluate(store, job: QueryJob) -> QueryOutcome:
     """Run one job on a store and write its result under the job's caps."""
     started = time.perf_counter()
     kwargs = {"prefixes": PREFIXES}
-    if job.default_graphs:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    else:
-        kwargs["use_default_graph_as_union"] = True
-    if job.named_graphs:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     try:
+        if job.default_graphs:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if job.named_graphs:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
         result = store.query(job.query, **kwargs)
         if isinstance(result, ox.QueryBoolean):
             written = write_boolean(bool(result), job.fmt)
@@ -108,10 +108,14 @@ def evaluate(store, job: QueryJob) -> QueryOutcome:
             if written is None:  # over a cap: evaluate again and cut the result part-way
                 written = write_solutions(store.query(job.query, **kwargs), job.fmt, job.max_rows, job.max_bytes)
         outcome = QueryOutcome(True, written.body, written.rows, written.truncated)
+    except NotRepresentable as exc:
+        outcome = QueryOutcome(False, error=str(exc), status=exc.status)
     except SyntaxError as exc:
         outcome = QueryOutcome(False, error=f"SPARQL syntax error: {exc}", status=400)
     except (ValueError, TypeError) as exc:
         outcome = QueryOutcome(False, error=f"invalid query: {exc}", status=400)
+    except MemoryError:
+        outcome = QueryOutcome(False, error="memory", status=503, replace_worker=True)
     except OSError as exc:
         outcome = QueryOutcome(False, error=f"query evaluation failed: {exc}", status=400)
     except Exception as exc:  # a bug of ours: answer 500 but keep the worker
@@ -138,11 +142,13 @@ def _recv_frame(stream):
     return pickle.loads(payload)
 
 
-def _worker_main(sock: socket.socket, source: str, kind: str) -> None:
-    isolated = isolate_network()
+def _worker_main(sock: socket.socket, source: str, kind: str, parent_pid: int, memory_limit: int | None) -> None:
+    os.environ["RUST_BACKTRACE"] = "0"  # an allocation refused under the memory limit: one line in the log, not a trace
+    walls = sandbox.enter(parent_pid, memory_limit)
     store = _open_store(source, kind)
+    walls.seccomp = sandbox.forbid_network_and_exec()
     reader, writer = sock.makefile("rb"), sock.makefile("wb")
-    _send_frame(writer, ("ready", isolated))
+    _send_frame(writer, ("ready", vars(walls)))
     while True:
         try:
             job = _recv_frame(reader)
@@ -154,16 +160,17 @@ def _worker_main(sock: socket.socket, source: str, kind: str) -> None:
 class Worker:
     """One worker process and the socket to it."""
 
-    def __init__(self, ctx, source: str, kind: str):
+    def __init__(self, ctx, source: str, kind: str, memory_limit: int | None = None):
         parent, child = socket.socketpair()
-        self.process = ctx.Process(target=_worker_main, args=(child, source, kind), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, source, kind, os.getpid(), memory_limit),
+                                   daemon=True)
         self.process.start()
         child.close()
         self.sock = parent
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.ready = False
-        self.isolated = False
+        self.walls: dict = {}
 
     async def _frame(self):
         header = await self.reader.readexactly(_HEADER.size)
@@ -179,7 +186,7 @@ class Worker:
             message = await asyncio.wait_for(self._frame(), timeout)
         except asyncio.TimeoutError:
             raise RuntimeError("query worker did not start in time") from None
-        self.ready, self.isolated = message[0] == "ready", bool(message[1])
+        self.ready, self.walls = message[0] == "ready", dict(message[1])
 
     async def run(self, job: QueryJob, timeout: float) -> QueryOutcome:
         payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
@@ -202,6 +209,10 @@ class Worker:
         """Collect the killed process (blocking; call off the event loop)."""
         self.process.join(timeout=5)
 
+    def died_of_memory(self) -> bool:
+        """The engine aborts (SIGABRT) when an allocation fails under the memory limit."""
+        return self.process.exitcode == -signal.SIGABRT
+
     @property
     def pid(self) -> int | None:
         return self.process.pid
@@ -215,6 +226,7 @@ class PoolStats:
     busy_refusals: int = 0
     queries: int = 0
     crashed: int = 0
+    memory_exceeded: int = 0
 
 
 class QueryPool:
@@ -225,9 +237,10 @@ class QueryPool:
     """
 
     def __init__(self, source: str, size: int = 2, timeout: float = 10.0, queue_timeout: float = 10.0,
-                 start_timeout: float = 120.0, kind: str = "nquads"):
+                 start_timeout: float = 120.0, kind: str = "nquads", memory_limit: int | None = None):
         self.source = source
         self.kind = kind
+        self.memory_limit = memory_limit
         self.size = max(1, size)
         self.timeout = timeout
         self.queue_timeout = queue_timeout
@@ -239,7 +252,7 @@ class QueryPool:
         self._closed = False
 
     def _spawn(self) -> Worker:
-        worker = Worker(self.ctx, self.source, self.kind)
+        worker = Worker(self.ctx, self.source, self.kind, self.memory_limit)
         self._all.append(worker)
         self.stats.started += 1
         return worker
@@ -253,7 +266,15 @@ class QueryPool:
 
     @property
     def isolated(self) -> bool:
-        return all(w.isolated for w in self._all if w.ready)
+        return all(w.walls.get("network_namespace") for w in self._all if w.ready)
+
+    def walls(self) -> dict[str, bool | int | None]:
+        """Which sandbox walls every ready worker has up (a wall counts only if all have it)."""
+        ready = [w.walls for w in self._all if w.ready]
+        if not ready:
+            return {}
+        return {key: (all(bool(w.get(key)) for w in ready) if key != "memory_limit" else ready[0].get(key))
+                for key in ready[0]}
 
     def worker_pids(self) -> list[int]:
         return [w.pid for w in self._all if w.process.is_alive()]
@@ -271,14 +292,23 @@ class QueryPool:
         """Run one job; the worker (or its replacement) always goes back to the pool."""
         try:
             await worker.wait_ready(self.start_timeout)
-            return await worker.run(job, self.timeout), None
+            outcome = await worker.run(job, self.timeout)
+            if outcome.replace_worker:  # a MemoryError left it in an unknown state
+                self.stats.memory_exceeded += 1
+                worker = await self._replace(worker)
+                return None, "memory"
+            return outcome, None
         except QueryTimeout:
             self.stats.timeouts += 1
             worker = await self._replace(worker)
             return None, "timeout"
         except (EOFError, OSError, asyncio.IncompleteReadError, RuntimeError, pickle.UnpicklingError):
-            self.stats.crashed += 1
+            dead = worker
             worker = await self._replace(worker)
+            if dead.died_of_memory():
+                self.stats.memory_exceeded += 1
+                return None, "memory"
+            self.stats.crashed += 1
             return None, "crashed"
         finally:
             if not self._closed:
@@ -297,6 +327,8 @@ class QueryPool:
         self.stats.queries += 1
         if failure == "timeout":
             raise QueryTimeout()
+        if failure == "memory":
+            raise QueryMemoryExceeded()
         if failure == "crashed":
             raise PoolBusy()
         return outcome

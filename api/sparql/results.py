@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -43,6 +44,37 @@ _RDF_FORMATS = {
     "rdfxml": ox.RdfFormat.RDF_XML,
     "jsonld": ox.RdfFormat.JSON_LD,
 }
+
+
+class NotRepresentable(ValueError):
+    """The result holds something the chosen format cannot carry (the client should ask for another: 406)."""
+
+    status = 406
+
+    def __init__(self, fmt: str, why: str, alternatives: str):
+        super().__init__(f"not representable in {fmt}: {why}; ask for {alternatives} instead")
+
+
+# Code points XML 1.0 cannot carry at all, not even as character references: C0 controls other than
+# tab, LF and CR, U+FFFE and U+FFFF (as UTF-8 bytes; surrogates cannot occur in UTF-8 from pyoxigraph).
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+XML_ALTERNATIVES = {"xml": "SPARQL JSON, CSV or TSV (format=json, csv or tsv)",
+                    "rdfxml": "Turtle, N-Triples or JSON-LD (format=turtle, ntriples or jsonld)"}
+
+
+def check_xml(body: bytes, fmt: str) -> None:
+    """Raise NotRepresentable if an XML body (SPARQL XML results, RDF/XML) holds a character XML 1.0 forbids:
+    such a document would not be well-formed, and altering the data silently is not an option."""
+    found = _NOT_XML.search(body)
+    if found:
+        char = found.group().decode("utf-8")
+        name = {"xml": "SPARQL XML", "rdfxml": "RDF/XML"}[fmt]
+        raise NotRepresentable(name, f"the result contains the character U+{ord(char):04X}, which XML 1.0 cannot "
+                                     "represent", XML_ALTERNATIVES[fmt])
+
+
+def _has_triple_term(triple) -> bool:
+    return isinstance(triple.subject, ox.Triple) or isinstance(triple.object, ox.Triple)
 
 
 @dataclass
@@ -80,6 +112,9 @@ def _xml_term(term) -> str:
         if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
             return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
         return f"<literal>{escape(term.value)}</literal>"
+    if isinstance(term, ox.Triple):  # RDF 1.2 triple term, as pyoxigraph's own XML writer has it
+        return "<triple>" + "".join(f"<{k}>{_xml_term(getattr(term, k))}</{k}>"
+                                    for k in ("subject", "predicate", "object")) + "</triple>"
     return f"<literal>{escape(str(term))}</literal>"
 
 
@@ -206,12 +241,19 @@ def write_solutions(solutions: ox.QuerySolutions, fmt: str, max_rows: int, max_b
 
 
 def write_triples(triples: ox.QueryTriples, fmt: str, max_rows: int, max_bytes: int) -> Written:
-    kept, truncated = [], None
+    kept, truncated, size = [], None, 0
     for triple in triples:
         if len(kept) >= max_rows:
             truncated = f"triple limit of {max_rows} reached"
             break
+        size += len(str(triple))  # N-Triples length: stop collecting long before memory does
+        if size > max_bytes:
+            truncated = f"result size limit of {max_bytes} bytes reached"
+            break
         kept.append(triple)
+    if fmt == "jsonld" and any(_has_triple_term(t) for t in kept):
+        raise NotRepresentable("JSON-LD", "the result contains a triple term (RDF 1.2), which JSON-LD cannot carry",
+                               "Turtle, N-Triples or RDF/XML (format=turtle, ntriples or rdfxml)")
     kwargs = {"prefixes": PREFIXES} if fmt in ("turtle", "rdfxml") else {}
     body = ox.serialize(kept, format=_RDF_FORMATS[fmt], **kwargs)
     while len(body) > max_bytes and kept:
