@@ -1,6 +1,6 @@
 # Two commands for a newcomer: `make run` and `make test`. Both install what they
 # need (Python packages into .venv; as root, Debian's chromium and a CJK font for
-# the browser tests) and are safe to repeat.
+# the browser tests, and Virtuoso for the store tests) and are safe to repeat.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,12 +23,18 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $(BENCH_STAMP)
 
-# Browser tests drive Debian's chromium through playwright (never `playwright install`).
+# Browser tests drive Debian's chromium through playwright (never `playwright install`); the
+# Virtuoso tests run Debian's virtuoso-t on a throwaway database. Each missing package is installed.
 system-deps:
-	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "wenquanyi"; then :; \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "wenquanyi" || missing="$$missing fonts-wqy-microhei"; \
+	command -v virtuoso-t >/dev/null 2>&1 || missing="$$missing virtuoso-opensource"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = "0" ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
-	else echo "need Debian packages chromium and fonts-wqy-microhei: run 'sudo apt-get install chromium fonts-wqy-microhei'"; exit 1; fi
+		echo "installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "need Debian packages$$missing: run 'sudo apt-get install$$missing'"; exit 1; fi
 
 validate: install
 	$(BIN)/kg validate

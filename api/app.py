@@ -27,7 +27,8 @@ log = logging.getLogger("zhili")
 
 
 def remote_repository(settings: Settings) -> Repository:
-    """A SPARQL server holding the dataset (loaded by `kg load`); waits for it up to ZHILI_STORE_WAIT."""
+    """A SPARQL server holding a release written by `kg load`; waits for one up to ZHILI_STORE_WAIT.
+    (Service.create then checks the store's content against the release record.)"""
     import time
 
     from .remote import RemoteRepository
@@ -38,9 +39,11 @@ def remote_repository(settings: Settings) -> Repository:
     deadline = time.monotonic() + settings.store_wait
     while True:
         try:
-            if repo.discover_graphs():
+            release = repo.current_release()
+            if release:
+                repo.use(release)
                 return repo
-            problem = "the store holds no Zhili graphs: run `kg load --endpoint …` first"
+            problem = "the store holds no Zhili release: run `kg load --endpoint …` first"
         except StoreUnavailable as exc:
             problem = str(exc)
         if time.monotonic() > deadline:
@@ -92,6 +95,7 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
         app.state.pages = Pages(service)
         await service.start_pool()
         await asyncio.to_thread(guard.warm)
+        await service.start_watch()
         log.info("serving %d quads (%s store)", service.triples, repo.kind)
         try:
             yield
@@ -146,7 +150,12 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
     async def health(request: Request):
         service = request.app.state.service
         pool = service.pool
-        store = await asyncio.to_thread(service.repo.health)
+        state = await service.watch.check() if service.watch is not None else None  # remote: still our release?
+        store = await service.in_store_thread(service.repo.health)
+        if service.watch is not None:
+            store["release_state"], store["release_switches"] = state, service.watch.switches
+            if service.repo.problem:
+                store.update(ok=False, error=service.repo.problem)
         body = {"status": "ok" if store["ok"] else "store unavailable", **store, "triples": service.triples,
                 "checksum": service.checksum, "workers": pool.worker_pids() if pool else [],
                 "network_isolated_workers": pool.isolated if pool else None,

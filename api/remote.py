@@ -1,13 +1,17 @@
 """A remote SPARQL 1.1 server as the store: the Query protocol for reading, nothing else.
 
-Every failure of the server (down, slow, an error status, a body cut off part-way,
-as Oxigraph's own --timeout-s produces) becomes StoreUnavailable, which the
-routers turn into 503/504 with a message. The service recovers by itself: each
-call is a fresh request.
+Only the graphs of the current release (kg/release.py) are ever read: every request names
+them as its dataset, and a user's `default-graph-uri`/`named-graph-uri` may only narrow
+that set (the router checks). Every failure of the server (down, slow, an error status, a
+body cut off part-way, as Oxigraph's own --timeout-s produces, or partial results, as
+Virtuoso's anytime queries produce) becomes StoreUnavailable, which the routers turn into
+503/504 with a message that never names the store's address. The service recovers by
+itself: each call is a fresh request.
 """
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import time
@@ -18,7 +22,9 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 
-from kg.namespaces import GRAPH, PREFIXES
+from kg.namespaces import PREFIXES
+from kg.release import RECORD_QUERY, Release, canonical_quads, release_from_rows
+from kg.storeauth import store_auth
 
 from .repository import StoreUnavailable, bind
 
@@ -49,7 +55,7 @@ def _python(binding: dict | None) -> Any:
     if binding is None:
         return None
     value = binding["value"]
-    if binding.get("type") == "literal" and binding.get("datatype", "").endswith(("#integer", "#nonNegativeInteger", "#int", "#long")):
+    if binding.get("type") in ("literal", "typed-literal") and binding.get("datatype", "").endswith(("#integer", "#nonNegativeInteger", "#int", "#long")):
         return int(value)
     return value
 
@@ -64,13 +70,52 @@ class RemoteRepository:
         self.query_url = query_url
         self.timeout = timeout
         self.max_bytes = max_bytes
-        self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)), auth=auth)
+        self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
+                                   auth=store_auth(*auth) if auth else None)
+        self.release: Release | None = None
         self.graphs: list[str] = []
+        self.engine = "unknown"  # from the Server header: "virtuoso" turns on its timeout parameter and checks
+        self.problem: str | None = None  # set while the store does not hold the release: every read refuses
+
+    def use(self, release: Release) -> None:
+        self.release, self.graphs = release, list(release.graphs)
+
+    def for_release(self, release: Release) -> "RemoteRepository":
+        """The same store (and connection pool), reading another release's graphs."""
+        other = copy.copy(self)
+        other.use(release)
+        other.problem = None
+        return other
+
+    def view(self, checking: bool = True) -> "RemoteRepository":
+        """This release, read even while `problem` is set (for the checks that decide whether it still is)."""
+        other = copy.copy(self)
+        other.problem = None
+        return other
 
     # -- transport -----------------------------------------------------------------
+    def _form(self, query: str, default_graphs: list[str] | None, named_graphs: list[str] | None,
+              timeout: float | None = None) -> bytes:
+        form = [("query", query)]
+        form += [("default-graph-uri", g) for g in (self.graphs if default_graphs is None else default_graphs)]
+        form += [("named-graph-uri", g) for g in (self.graphs if named_graphs is None else named_graphs)]
+        if timeout and self.engine == "virtuoso":  # its own limit: it stops the query (and says so in a header)
+            form.append(("timeout", str(int(timeout * 1000))))
+        return urlencode(form).encode("ascii")
+
+    def _check_headers(self, response: httpx.Response) -> None:
+        if self.engine == "unknown":
+            self.engine = "virtuoso" if "virtuoso" in response.headers.get("server", "").lower() else "other"
+        if response.headers.get("x-sql-state") == "S1TAT":  # Virtuoso: partial results at its time limit
+            raise StoreTimeout("the store stopped the query at its time limit (partial results refused)")
+        if "x-sparql-maxrows" in response.headers:  # Virtuoso: ResultSetMaxRows cut the answer
+            raise StoreTruncated("the store cut the answer at its ResultSetMaxRows setting")
+
     def _post(self, query: str, accept: str, default_graphs: list[str] | None = None,
               named_graphs: list[str] | None = None, timeout: float | None = None) -> bytes:
         """POST the query; one retry when a kept-alive connection turns out to have been closed."""
+        if self.problem:
+            raise StoreUnavailable(self.problem)
         try:
             return self._post_once(query, accept, default_graphs, named_graphs, timeout, retry=True)
         except _Stale:
@@ -78,11 +123,8 @@ class RemoteRepository:
 
     def _post_once(self, query: str, accept: str, default_graphs: list[str] | None,
                    named_graphs: list[str] | None, timeout: float | None, retry: bool) -> bytes:
-        form = [("query", query)]
-        form += [("default-graph-uri", g) for g in (self.graphs if default_graphs is None else default_graphs)]
-        form += [("named-graph-uri", g) for g in (named_graphs or [])]
         try:
-            with self.client.stream("POST", self.query_url, content=urlencode(form).encode("ascii"),
+            with self.client.stream("POST", self.query_url, content=self._form(query, default_graphs, named_graphs),
                                     headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
                                     timeout=timeout or self.timeout) as response:
                 chunks, size = [], 0
@@ -95,27 +137,35 @@ class RemoteRepository:
                     if size > self.max_bytes:
                         raise StoreUnavailable(f"the store's answer exceeds {self.max_bytes} bytes")
                 body = b"".join(chunks)
-                if response.status_code >= 500:
+                if response.status_code >= 500 and not _refused_query(body):
                     raise StoreUnavailable(f"the store answered HTTP {response.status_code}: {body[:200].decode(errors='replace')}")
                 if response.status_code >= 400:
                     raise ValueError(body.decode("utf-8", errors="replace")[:2000])
+                self._check_headers(response)
                 return body
         except httpx.TimeoutException as exc:
             raise StoreTimeout(f"the store did not answer within {timeout or self.timeout:g} s") from exc
         except httpx.RemoteProtocolError as exc:
             if retry:
                 raise _Stale() from exc
-            raise StoreUnavailable(f"the store at {self.query_url} closed the connection ({exc})") from exc
+            raise StoreUnavailable(f"the store closed the connection ({type(exc).__name__})") from exc
         except (httpx.TransportError, httpx.StreamError) as exc:
-            raise StoreUnavailable(f"the store at {self.query_url} is unreachable ({type(exc).__name__})") from exc
+            raise StoreUnavailable(f"the store is unreachable ({type(exc).__name__})") from exc
 
-    def discover_graphs(self) -> list[str]:
-        """The dataset's named graphs on the server (those under our graph namespace)."""
-        body = self._post("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "application/sparql-results+json",
-                          default_graphs=[])
-        rows = self._json(body)["results"]["bindings"]
-        self.graphs = sorted(r["g"]["value"] for r in rows if r["g"]["value"].startswith(str(GRAPH)))
-        return self.graphs
+    # -- releases --------------------------------------------------------------------
+    def current_release(self, checking: bool = False) -> Release | None:
+        """The release the store's pointer names (None: no release, or an ambiguous pointer)."""
+        repo = self.view() if checking else self
+        body = repo._post(RECORD_QUERY, "application/sparql-results+json", default_graphs=[], named_graphs=[])
+        data = self._json(body)
+        names = data["head"]["vars"]
+        return release_from_rows([{n: _python(row.get(n)) for n in names} for row in data["results"]["bindings"]])
+
+    def count(self, checking: bool = False) -> int:
+        """Quads in the release's graphs, as the store holds them now."""
+        body = (self.view() if checking else self)._post("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+                          "application/sparql-results+json", default_graphs=[])
+        return int(_python(self._json(body)["results"]["bindings"][0]["n"]))
 
     @staticmethod
     def _json(body: bytes) -> dict:
@@ -138,21 +188,24 @@ class RemoteRepository:
             raise StoreTruncated(f"the store returned a truncated or invalid graph ({exc})") from exc
 
     def quads(self) -> list[ox.Quad]:
+        """The release's quads under their file graph names, in canonical value forms (as embedded serves them)."""
         body = self._post("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", "application/sparql-results+json",
-                          default_graphs=[], named_graphs=self.graphs)
+                          default_graphs=[])
         try:
             solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-            return [ox.Quad(row["s"], row["p"], row["o"], row["g"]) for row in solutions]
+            return canonical_quads(ox.Quad(row["s"], row["p"], row["o"], row["g"]) for row in solutions)
         except SyntaxError as exc:
             raise StoreTruncated(f"the store returned a truncated or invalid result ({exc})") from exc
 
-
     def health(self) -> dict[str, Any]:
+        """State, never addresses: the store's URL (and any credentials in it) stays private."""
         try:
             self._post("ASK { ?s ?p ?o }", "application/sparql-results+json", timeout=min(self.timeout, 3.0))
-            return {"store": self.kind, "ok": True, "endpoint": self.query_url, "graphs": len(self.graphs)}
+            return {"store": self.kind, "engine": self.engine, "ok": True, "graphs": len(self.graphs),
+                    "release": self.release.id if self.release else None}
         except StoreUnavailable as exc:
-            return {"store": self.kind, "ok": False, "endpoint": self.query_url, "error": str(exc)}
+            return {"store": self.kind, "engine": self.engine, "ok": False, "error": str(exc),
+                    "release": self.release.id if self.release else None}
 
     @contextmanager
     def stream(self, query: str, accept: str, default_graphs: list[str], named_graphs: list[str],
@@ -160,26 +213,34 @@ class RemoteRepository:
         """A user query, forwarded as it is (after the guard), for /sparql; yields the answer as a
         stream that parsers read as they go, so the server never holds more of it than it writes
         (the caller stops reading at its caps and the connection is closed)."""
-        form = [("query", _PROLOGUE + query)]
-        form += [("default-graph-uri", g) for g in (default_graphs or self.graphs)]
-        form += [("named-graph-uri", g) for g in named_graphs]
+        if self.problem:
+            raise StoreUnavailable(self.problem)
+        content = self._form(_PROLOGUE + query, default_graphs or self.graphs, named_graphs or self.graphs, timeout)
         deadline = time.monotonic() + timeout
         try:
-            with self.client.stream("POST", self.query_url, content=urlencode(form).encode("ascii"),
+            with self.client.stream("POST", self.query_url, content=content,
                                     headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
                                     timeout=timeout) as response:
                 if response.status_code >= 400:
                     body = b"".join(_bounded(response.iter_bytes(), 64 * 1024))
-                    if response.status_code >= 500:
+                    if response.status_code >= 500 and (b"S1TAT" in body or b"SR171" in body):
+                        raise StoreTimeout("the store stopped the query at its time limit")  # Virtuoso
+                    if response.status_code >= 500 and not _refused_query(body):
                         raise StoreUnavailable(f"the store answered HTTP {response.status_code}: "
                                                f"{body[:200].decode(errors='replace')}")
                     raise ValueError(body.decode("utf-8", errors="replace")[:2000])
+                self._check_headers(response)
                 yield io.BufferedReader(_ChunkReader(response.iter_bytes(), deadline, timeout), 1 << 16)
         except httpx.TimeoutException as exc:
             raise StoreTimeout(f"the store did not answer within {timeout:g} s") from exc
         except (httpx.TransportError, httpx.StreamError) as exc:
-            raise StoreUnavailable(f"the store at {self.query_url} is unreachable or closed the connection "
-                                   f"({type(exc).__name__})") from exc
+            raise StoreUnavailable(f"the store is unreachable or closed the connection ({type(exc).__name__})") from exc
+
+
+def _refused_query(body: bytes) -> bool:
+    """Virtuoso answers 500 for queries it cannot compile (SQL states 37000, 42000, 22023: unsupported path
+    forms, type errors): the query's fault, so a 400 for the client, not a store failure."""
+    return body.lstrip().startswith((b"Virtuoso 37000", b"Virtuoso 42000", b"Virtuoso 22023", b"Virtuoso 42S22"))
 
 
 def _bounded(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:

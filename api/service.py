@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pyoxigraph as ox
 from kg.store import dataset_checksum
 
 from .catalog import Catalog
+from .release_watch import ReleaseWatch, verified_quads
 from .repository import Repository
 from .response_cache import ResponseCache
 from .snapshot import Derived, derive, read_snapshot
@@ -36,6 +38,11 @@ class Service:
     gate: FairGate | None = None
 
     def __post_init__(self):
+        # remote mode: the store's reads run on threads of their own, apart from user queries, so /health, REST
+        # and linked-data pages never wait behind them (embedded: the same threads serve describe() on the store)
+        self.store_executor = ThreadPoolExecutor(4, thread_name_prefix="zhili-store")
+        self.query_executor = ThreadPoolExecutor(max(1, self.settings.workers), thread_name_prefix="zhili-query")
+        self.watch: ReleaseWatch | None = None
         self.gate = FairGate(self.settings.workers, self.settings.client_queries,
                              heavy_seconds=max(0.5, self.settings.query_timeout / 2),
                              retry_after=max(1, round(self.settings.query_timeout / 2)))
@@ -49,7 +56,10 @@ class Service:
         if location:
             derived = read_snapshot(Path(location), repo.checksum) or derive(repo, repo.quad_count)
             return cls._of(settings, repo, derived, repo.checksum, repo.quad_count)
-        quads = repo.quads()
+        if repo.kind == "remote":
+            quads = verified_quads(repo, repo.release)  # refuse to start on a store that does not hold its release
+        else:
+            quads = repo.quads()
         service = cls._of(settings, repo, derive(repo, len(quads)), dataset_checksum(quads), len(quads))
         if repo.kind == "embedded":
             # in memory, not in a temporary folder: a killed server leaves nothing behind
@@ -77,6 +87,37 @@ class Service:
                               kind=kind, memory_limit=self.settings.query_memory)
         await self.pool.start()
 
+    def adopt(self, repo, derived: Derived, checksum: str, triples: int) -> None:
+        """Serve another release (remote mode): swapped in one step on the event loop."""
+        self.repo, self.catalog, self.search = repo, derived.catalog, derived.search
+        self.checksum, self.triples = checksum, triples
+        self.extra = {"class_counts": derived.class_counts, "stats": derived.stats}
+        self.responses = ResponseCache()
+
+    def graph_names(self) -> dict[str, str]:
+        """Graph IRIs a client may name in default-graph-uri / named-graph-uri, to the name the store uses:
+        the dataset's file graphs, and in remote mode also the current release's own graph names."""
+        names = self.extra.get("dataset_graphs")
+        if names is None:
+            if self.repo.kind == "remote":
+                from kg.release import canonical_graph
+
+                names = {g: g for g in self.repo.graphs} | {canonical_graph(g): g for g in self.repo.graphs}
+            elif getattr(self.repo, "store", None) is not None:
+                names = {g.value: g.value for g in self.repo.store.named_graphs()}
+            else:
+                names = {}
+            self.extra["dataset_graphs"] = names
+        return names
+
+    async def in_store_thread(self, function, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.store_executor, function, *args)
+
+    async def start_watch(self) -> None:
+        if self.repo.kind == "remote":
+            self.watch = ReleaseWatch(self, self.settings.release_poll, self.settings.verify_interval)
+            self.watch.start()
+
     async def run_query(self, job, client: str = "local"):
         """Run a user query under the endpoint's rules, once the fair gate gives `client` a slot:
         embedded, in the killable worker pool; remote, forwarded to the server (after the same
@@ -94,7 +135,8 @@ class Service:
         async def run_then_release():
             try:
                 if self.repo.kind == "remote":
-                    return await asyncio.to_thread(remote_query, self.repo, job, self.settings.query_timeout)
+                    return await asyncio.get_running_loop().run_in_executor(
+                        self.query_executor, remote_query, self.repo, job, self.settings.query_timeout)
                 return await self.pool.run(job)
             finally:
                 self.gate.release(ticket)
@@ -105,6 +147,10 @@ class Service:
         return await asyncio.shield(task)
 
     async def stop(self) -> None:
+        if self.watch:
+            await self.watch.stop()
+        self.store_executor.shutdown(wait=False, cancel_futures=True)
+        self.query_executor.shutdown(wait=False, cancel_futures=True)
         if self.pool:
             await self.pool.close()
         if self.dump_fd is not None:

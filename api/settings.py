@@ -76,6 +76,8 @@ class Settings:
     trusted_proxies: str | None = None       # ZHILI_TRUSTED_PROXIES: proxies whose X-Forwarded-For names the client
     data_dir: str | None = field(default=None)  # ZHILI_DATA_DIR: curated data folder (default kg/data)
     store_wait: float = 60.0                 # ZHILI_STORE_WAIT: how long start-up waits for a remote store
+    release_poll: float = 5.0                # ZHILI_RELEASE_POLL: seconds between checks of the remote release
+    verify_interval: float = 300.0           # ZHILI_VERIFY_INTERVAL: seconds between full checksum checks (remote)
     max_header_bytes: int = 16 * 1024        # ZHILI_MAX_HEADER_BYTES: header fields of a request, in all (else 431)
     max_headers: int = 100                   # ZHILI_MAX_HEADERS: header fields of a request (else 431)
     max_url_bytes: int = 16 * 1024           # ZHILI_MAX_URL_BYTES: request target (else 414: long queries go in POST)
@@ -103,6 +105,8 @@ class Settings:
             trusted_proxies=_env("ZHILI_TRUSTED_PROXIES", None, trusted_proxy_list),
             data_dir=_env("ZHILI_DATA_DIR", None),
             store_wait=_env("ZHILI_STORE_WAIT", 60.0, float),
+            release_poll=_env("ZHILI_RELEASE_POLL", 5.0, float),
+            verify_interval=_env("ZHILI_VERIFY_INTERVAL", 300.0, float),
             max_header_bytes=_env("ZHILI_MAX_HEADER_BYTES", 16 * 1024, int),
             max_headers=_env("ZHILI_MAX_HEADERS", 100, int),
             max_url_bytes=_env("ZHILI_MAX_URL_BYTES", 16 * 1024, int),

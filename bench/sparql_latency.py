@@ -25,8 +25,9 @@ from common import free_port, zhili_server  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--mode", choices=["embedded", "remote"], default="embedded",
-                        help="remote: an Oxigraph server started here and loaded with kg load")
+    parser.add_argument("--mode", choices=["embedded", "remote", "virtuoso"], default="embedded",
+                        help="remote: an Oxigraph server started here and loaded with kg load; virtuoso: the same on "
+                             "OpenLink Virtuoso (Debian's virtuoso-opensource, a throwaway database)")
     parser.add_argument("--examples", default="02-cancelled-investment-duties,03-shared-tonghua-qingtongxia,08-mechanism-spread")
     args = parser.parse_args()
     env, oxigraph = {}, None
@@ -42,11 +43,23 @@ def main() -> None:
         subprocess.run([str(Path(sys.executable).parent / "kg"), "load", "--endpoint", f"http://127.0.0.1:{port}/store"],
                        check=True, capture_output=True)
         env["ZHILI_STORE"] = f"http://127.0.0.1:{port}/query"
+    virtuoso = None
+    if args.mode == "virtuoso":
+        import tempfile
+
+        sys.path.insert(0, str(ROOT / "tests"))
+        from conftest import VirtuosoServer  # the suite's throwaway-database server, same settings as store/
+
+        virtuoso = VirtuosoServer(Path(tempfile.mkdtemp(prefix="zhili-bench-")), timeout_s=30)
+        virtuoso.load()
+        env.update(ZHILI_STORE=virtuoso.query_url, ZHILI_STORE_USER=virtuoso.user, ZHILI_STORE_PASSWORD=virtuoso.password)
     try:
         run(args, env)
     finally:
         if oxigraph:
             oxigraph.terminate()
+        if virtuoso:
+            virtuoso.stop()
 
 
 def run(args, env) -> None:

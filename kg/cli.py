@@ -252,10 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default=str(DATA), help="curated data folder (default kg/data)")
     p.set_defaults(func=_cmd_build)
 
-    p = sub.add_parser("load", help="push the validated dataset into a SPARQL server (Graph Store Protocol)")
+    p = sub.add_parser("load", help="write the validated dataset into a SPARQL server as a new release, then switch "
+                                    "to it (Graph Store Protocol)")
     p.add_argument("--endpoint", default=os.environ.get("ZHILI_UPDATE_URL"), required=not os.environ.get("ZHILI_UPDATE_URL"),
                    help="Graph Store URL, e.g. http://127.0.0.1:7878/store (default: $ZHILI_UPDATE_URL)")
-    p.add_argument("--query-endpoint", help="query URL (default: /store -> /query) to remove stale graphs and count")
+    p.add_argument("--query-endpoint", help="query URL (default: Oxigraph's /store -> /query, Virtuoso's "
+                                            "/sparql-graph-crud-auth -> /sparql) to check the release and remove old graphs")
     p.add_argument("--data", default=str(DATA))
     p.add_argument("--user", default=os.environ.get("ZHILI_STORE_USER"))
     p.add_argument("--password", default=os.environ.get("ZHILI_STORE_PASSWORD"))

@@ -1,20 +1,35 @@
-"""`kg load`: push the validated dataset into a SPARQL server with the Graph Store HTTP Protocol.
+"""`kg load`: write the validated dataset into a SPARQL server as a new release, then switch to it.
 
-One named graph per curated file, each replaced with PUT, so a second run leaves
-the server with the same triples. Graphs of ours that the dataset no longer has
-are deleted. Nothing is sent if the dataset does not validate.
+Steps, each one request (see api/release.py for the layout):
+1. validate; nothing is sent if the dataset fails;
+2. PUT each file's graph under the release's own graph names;
+3. read the release back and compare its checksum with the validated build's (in Oxigraph's
+   canonical value forms): a store that changed the data is caught before anything points at it;
+4. PUT the release record;
+5. PUT the pointer to it (the switch: one request);
+6. DELETE every other graph under our graph namespace (older releases, the pre-release layout).
+
+A load interrupted before step 5 leaves the previous release current and served; one
+interrupted after it leaves the new release current and some old graphs behind, which the
+next load removes. A store that goes away mid-load gives a clear error, never a traceback.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
+import pyoxigraph as ox
+
+from .release import CURRENT, RECORD_QUERY, Release, canonical_quads, release_from_rows, release_graph, release_id
 
 from .dataset import dataset_files, graph_name
 from .namespaces import GRAPH
 from .paths import DATA
+from .storeauth import store_auth
+from .store import dataset_checksum
 from .validate import validate
 
 
@@ -23,40 +38,109 @@ class LoadError(RuntimeError):
 
 
 def default_query_endpoint(store_url: str) -> str | None:
-    """Oxigraph serves GSP at /store and queries at /query."""
-    return store_url[: -len("/store")] + "/query" if store_url.rstrip("/").endswith("/store") else None
+    """Oxigraph serves GSP at /store and queries at /query; Virtuoso at /sparql-graph-crud(-auth) and /sparql."""
+    base = store_url.rstrip("/")
+    if base.endswith("/store"):
+        return base[: -len("/store")] + "/query"
+    for suffix in ("/sparql-graph-crud-auth", "/sparql-graph-crud"):
+        if base.endswith(suffix):
+            return base[: -len(suffix)] + "/sparql"
+    return None
+
+
+class _Store:
+    """The few requests kg load makes, each turning an HTTP failure into a LoadError that says what state
+    the store was left in."""
+
+    def __init__(self, store_url: str, query_url: str, auth, timeout: float):
+        self.store_url, self.query_url = store_url, query_url
+        self.client = httpx.Client(timeout=timeout, auth=auth)
+        self.switched = False
+        self._last_status = 0
+
+    def _fail(self, what: str, detail: str) -> LoadError:
+        state = ("the new release is current; graphs of older releases may remain (the next load removes them)"
+                 if self.switched else "nothing was switched: the previous release is still the current one")
+        return LoadError(f"{what} failed ({detail}); {state}")
+
+    def _send(self, what: str, method: str, url: str, **kwargs) -> httpx.Response:
+        try:
+            response = self.client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise self._fail(what, f"the store stopped answering: {type(exc).__name__}") from None
+        self._last_status = response.status_code
+        if response.status_code >= 300:
+            raise self._fail(what, f"HTTP {response.status_code}: {response.text[:200]}")
+        return response
+
+    def put(self, graph: str, body: bytes, content_type: str = "text/turtle") -> None:
+        self._send(f"PUT <{graph}>", "PUT", f"{self.store_url}?graph={quote(graph, safe='')}", content=body,
+                   headers={"Content-Type": content_type})
+
+    def delete(self, graph: str, missing_ok: bool = False) -> None:
+        try:
+            self._send(f"DELETE <{graph}>", "DELETE", f"{self.store_url}?graph={quote(graph, safe='')}")
+        except LoadError:
+            if not (missing_ok and self._last_status == 404):
+                raise
+
+    def select(self, what: str, query: str, named_graphs: list[str] = ()) -> ox.QuerySolutions:
+        form = [("query", query)] + [("named-graph-uri", g) for g in named_graphs]
+        response = self._send(what, "POST", self.query_url, content=urlencode(form).encode("ascii"),
+                              headers={"Accept": "application/sparql-results+json",
+                                       "Content-Type": "application/x-www-form-urlencoded"})
+        return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
 
 
 def load(store_url: str, query_url: str | None = None, data_dir: Path = DATA,
-         auth: tuple[str, str] | None = None, timeout: float = 60.0) -> dict:
+         auth: tuple[str, str] | None = None, timeout: float = 120.0) -> dict:
     report = validate(data_dir)
     if not report.ok:
         raise LoadError(f"refusing to load: the dataset has {len(report.violations)} violation(s); run kg validate")
-    files = dataset_files(data_dir)
-    wanted = {str(graph_name(f)) for f in files}
-    sent = 0
-    with httpx.Client(timeout=timeout, auth=auth) as client:
-        for path in files:
-            g = str(graph_name(path))
-            r = client.put(f"{store_url}?graph={quote(g, safe='')}", content=path.read_bytes(),
-                           headers={"Content-Type": "text/turtle"})
-            if r.status_code >= 300:
-                raise LoadError(f"PUT {g} answered HTTP {r.status_code}: {r.text[:300]}")
-            sent += 1
-        removed = []
-        query_url = query_url or default_query_endpoint(store_url)
-        if query_url:
-            r = client.post(query_url, data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
-                            headers={"Accept": "application/sparql-results+json"})
-            r.raise_for_status()
-            present = {b["g"]["value"] for b in r.json()["results"]["bindings"]}
-            for g in sorted(present - wanted):
-                if g.startswith(str(GRAPH)):
-                    client.delete(f"{store_url}?graph={quote(g, safe='')}").raise_for_status()
-                    removed.append(g)
-            count = client.post(query_url, data={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"},
-                                headers={"Accept": "application/sparql-results+json"})
-            quads = int(count.json()["results"]["bindings"][0]["n"]["value"])
-        else:
-            quads = None
-    return {"graphs": sent, "removed": removed, "quads_on_server": quads, "quads_validated": report.triples}
+    query_url = query_url or default_query_endpoint(store_url)
+    if not query_url:
+        raise LoadError("give the store's query URL with --query-endpoint (it cannot be derived from this Graph "
+                        "Store URL)")
+    validated = canonical_quads(report.store)
+    checksum = dataset_checksum(validated)
+    rid = release_id(checksum)
+    store = _Store(store_url, query_url, store_auth(*auth) if auth else None, timeout)
+    with store.client:
+        graphs = []
+        for path in dataset_files(data_dir):
+            graph = release_graph(rid, str(graph_name(path)))
+            store.put(graph, path.read_bytes())
+            graphs.append(graph)
+        rows = store.select("reading the release back", "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", graphs)
+        stored = canonical_quads(ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows)
+        if dataset_checksum(stored) != checksum:
+            raise store._fail("checking the release", f"the store holds {len(stored)} quads that differ from the "
+                                                      f"{len(validated)} validated ones (a row limit on the server?)")
+        release = Release(rid, checksum, len(validated), tuple(sorted(graphs)),
+                          time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        fields = ("release", "checksum", "quads", "created", "part")
+        previous = release_from_rows([{k: row[k].value for k in fields}
+                                      for row in store.select("reading the current release", RECORD_QUERY)])
+        store.put(release.iri, release.record_ntriples().encode("utf-8"))
+        store.put(CURRENT, release.pointer_ntriples().encode("utf-8"))
+        store.switched = True
+        keep = set(graphs) | {release.iri, CURRENT}
+        removed, warning = [], None
+        try:
+            if previous is not None and previous.id != rid:  # the release just replaced: known from its record
+                for graph in [*previous.graphs, previous.iri]:
+                    store.delete(graph, missing_ok=True)
+                    removed.append(graph)
+            # anything else of ours (interrupted loads, the layout before releases): best effort, it is served by no one
+            present = store.select("listing old graphs", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+            for graph in sorted(g for g in (r["g"].value for r in present) if g.startswith(str(GRAPH))
+                                and g not in keep and g not in removed):
+                store.delete(graph, missing_ok=True)
+                removed.append(graph)
+        except LoadError as exc:
+            warning = f"{exc} (the new release is served; run kg load again to remove what is left)"
+    result = {"release": rid, "checksum": checksum, "graphs": len(graphs), "quads": len(validated),
+              "removed": len(removed)}
+    if warning:
+        result["warning"] = warning
+    return result

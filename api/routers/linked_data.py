@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
@@ -35,7 +34,7 @@ async def resolve(path: str, request: Request):
     cat = service.catalog
     media = _negotiate(request)
     try:
-        triples = await asyncio.to_thread(describe, service.repo, iri)
+        triples = await service.in_store_thread(describe, service.repo, iri)
     except InvalidBinding:
         raise HTTPException(404, f"{echo(iri)} is not an IRI of this dataset") from None
     if not triples:
@@ -59,14 +58,8 @@ def ontology(request: Request):
 
 
 def graph_names(service) -> frozenset[str]:
-    """The named graphs of the dataset being served (read once)."""
-    names = service.extra.get("graph_names")
-    if names is None:
-        repo = service.repo
-        found = repo.graphs if repo.kind == "remote" else (g.value for g in repo.store.named_graphs())
-        names = frozenset(g for g in found if g.startswith(BASE + "graph/"))
-        service.extra["graph_names"] = names
-    return names
+    """The named graphs of the dataset being served (in remote mode also the release's own names)."""
+    return frozenset(g for g in service.graph_names() if g.startswith(BASE + "graph/"))
 
 
 @router.get("/graph/{path:path}", include_in_schema=False)

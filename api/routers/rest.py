@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -45,7 +44,7 @@ def _wants_jsonld(request: Request) -> bool:
 
 async def _jsonld(request: Request, iri: str) -> Response:
     repo = request.app.state.service.repo
-    triples = await asyncio.to_thread(describe, repo, iri)
+    triples = await request.app.state.service.in_store_thread(describe, repo, iri)
     return Response(to_jsonld(triples), media_type="application/ld+json")
 
 
@@ -184,7 +183,7 @@ async def export(request: Request, format: str = Query("turtle", description="tu
     service = request.app.state.service
     cache = service.extra.setdefault("exports", {})
     if format not in cache:
-        cache[format] = await asyncio.to_thread(_export, service.repo, format)
+        cache[format] = await service.in_store_thread(_export, service.repo, format)
     suffix = {"turtle": "ttl", "nquads": "nq", "jsonld": "jsonld", "csv": "csv"}[format]
     return Response(cache[format], media_type=_EXPORT_TYPES[format],
                     headers={"Content-Disposition": f'attachment; filename="zhili.{suffix}"'})

@@ -56,6 +56,20 @@ def check_graph_iri(uri: str) -> None:
                            "http(s): or urn: IRIs")
 
 
+def dataset_graphs(service, uris: list[str]) -> tuple[str, ...]:
+    """Protocol dataset parameters may only narrow the dataset to its own graphs (never reach another graph the
+    store holds); returned as the names the store uses (in remote mode, the current release's)."""
+    known, found = service.graph_names(), []
+    for uri in uris:
+        check_graph_iri(uri)
+        if uri not in known:
+            shown = uri if len(uri) <= 80 else uri[:80] + "…"
+            raise Refused(400, f"{shown!r} is not a graph of this dataset: default-graph-uri and named-graph-uri "
+                               "may only name its graphs (listed in the service description)")
+        found.append(known[uri])
+    return tuple(found)
+
+
 def _pick_format(form_is_graph: bool, accept: str | None, fmt_param: str | None) -> str | None:
     aliases = _GRAPH_ALIASES if form_is_graph else _RESULT_ALIASES
     if fmt_param:
@@ -143,10 +157,10 @@ async def _handle(request: Request) -> Response:
             offered = ", ".join((GRAPH_TYPES if classified.is_graph else RESULT_TYPES).values())
             wanted = fmt_param or request.headers.get("accept")
             raise Refused(406, f"cannot produce {echo(wanted)} for a {classified.form} query; available: {offered}")
-        for uri in params.get("default-graph-uri", []) + params.get("named-graph-uri", []):
-            check_graph_iri(uri)
-        job = QueryJob(query, classified.form, fmt, tuple(params.get("default-graph-uri", [])),
-                       tuple(params.get("named-graph-uri", [])), settings.max_rows, settings.max_result_bytes)
+        default_graphs = dataset_graphs(service, params.get("default-graph-uri", []))
+        named_graphs = dataset_graphs(service, params.get("named-graph-uri", []))
+        job = QueryJob(query, classified.form, fmt, default_graphs, named_graphs, settings.max_rows,
+                       settings.max_result_bytes)
         outcome = await service.run_query(job, client_id(request, settings.trusted_proxies))
     except Refused as refused:
         return _error(refused.status, refused.message)
