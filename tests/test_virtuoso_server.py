@@ -278,8 +278,9 @@ def test_virtuoso_timeouts(virtuoso):
         assert streaming.headers["content-type"].startswith("text/plain")
         assert streaming.text.lstrip().startswith('{ "head"')
         assert "Virtuoso S1TAT Error" in streaming.text and "x-sql-state" not in streaming.headers
-    else:  # on a loaded machine no row may have been produced in time: the first form
-        assert streaming.status_code == 200 and streaming.headers["x-sql-state"] == "S1TAT"
+    else:  # no row produced in time (the first form), or a fast machine reached the row cap first
+        assert streaming.status_code == 200
+        assert streaming.headers.get("x-sql-state") == "S1TAT" or "x-sparql-maxrows" in streaming.headers
 
     started = time.monotonic()
     r = select(virtuoso, cube)  # no timeout parameter: MaxQueryExecutionTime (3 s here) ends it
