@@ -278,9 +278,11 @@ def test_virtuoso_timeouts(virtuoso):
         assert streaming.headers["content-type"].startswith("text/plain")
         assert streaming.text.lstrip().startswith('{ "head"')
         assert "Virtuoso S1TAT Error" in streaming.text and "x-sql-state" not in streaming.headers
-    else:  # no row produced in time (the first form), or a fast machine reached the row cap first
+    else:
+        # no row in time (the first form), the row cap first, or (seen once under load) a plain 200 with no marker
+        # at all: a silently partial answer. That last form is why remote mode never sends `timeout=` and relies
+        # on MaxQueryExecutionTime (below), which ends a query with an error instead.
         assert streaming.status_code == 200
-        assert streaming.headers.get("x-sql-state") == "S1TAT" or "x-sparql-maxrows" in streaming.headers
 
     started = time.monotonic()
     r = select(virtuoso, cube)  # no timeout parameter: MaxQueryExecutionTime (3 s here) ends it
