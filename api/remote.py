@@ -82,12 +82,11 @@ class RemoteRepository:
 
     def for_release(self, release: Release) -> "RemoteRepository":
         """The same store (and connection pool), reading another release's graphs."""
-        other = copy.copy(self)
+        other = self.view()
         other.use(release)
-        other.problem = None
         return other
 
-    def view(self, checking: bool = True) -> "RemoteRepository":
+    def view(self) -> "RemoteRepository":
         """This release, read even while `problem` is set (for the checks that decide whether it still is)."""
         other = copy.copy(self)
         other.problem = None

@@ -51,8 +51,7 @@ def check_graph_iri(uri: str) -> None:
     except ValueError:
         valid = False
     if not valid:
-        shown = uri if len(uri) <= 80 else uri[:80] + "…"
-        raise Refused(400, f"invalid graph IRI {shown!r}: default-graph-uri and named-graph-uri take absolute "
+        raise Refused(400, f"invalid graph IRI {echo(uri)}: default-graph-uri and named-graph-uri take absolute "
                            "http(s): or urn: IRIs")
 
 
@@ -63,8 +62,7 @@ def dataset_graphs(service, uris: list[str]) -> tuple[str, ...]:
     for uri in uris:
         check_graph_iri(uri)
         if uri not in known:
-            shown = uri if len(uri) <= 80 else uri[:80] + "…"
-            raise Refused(400, f"{shown!r} is not a graph of this dataset: default-graph-uri and named-graph-uri "
+            raise Refused(400, f"{echo(uri)} is not a graph of this dataset: default-graph-uri and named-graph-uri "
                                "may only name its graphs (listed in the service description)")
         found.append(known[uri])
     return tuple(found)
