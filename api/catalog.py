@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from kg.comparison import is_true
 from kg.namespaces import ID
 from kg.seeds import load_seeds
 
 from .repository import Repository
+
+
+ZL_RESTATED = "https://w3id.org/zhili/ontology#RestatedPolicy"
 
 
 def local_id(iri: str) -> str:
@@ -48,17 +53,26 @@ class Category:
     label: Label
     definition: str
     mechanisms: list[str] = field(default_factory=list)
+    definitions: Label = field(default_factory=Label)
 
 
 @dataclass
 class Mechanism:
+    """A concept below a category: a practice (broader = category) or a programme (broader = a practice)."""
+
     iri: str
     id: str
     label: Label
     definition: str
-    category: str
+    category: str  # the top concept reached through skos:broader
     alt_labels: list[str] = field(default_factory=list)
     adoptions: list[str] = field(default_factory=list)
+    broader: str = ""
+    narrower: list[str] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
+    definitions: Label = field(default_factory=Label)
+    scope_note: Label = field(default_factory=Label)
+    excluded: bool = False
 
 
 @dataclass
@@ -90,6 +104,9 @@ class Adoption:
     related_terms: list[str] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    restated: bool = False
+    sub_places: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -107,6 +124,9 @@ class Figure:
     qualifier: str
     period: str | None = None
     evidence: list[str] = field(default_factory=list)
+    printed_unit: str | None = None
+    denominator: Label | None = None
+    sub_places: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -130,6 +150,7 @@ class TierChain:
     local_name: str | None
     tiers: list[Tier] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    kind: Label | None = None
 
 
 @dataclass
@@ -151,6 +172,33 @@ class Note:
     issue: Label
     locality: str | None
     comment: str
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SubPlace:
+    iri: str
+    id: str
+    label: Label
+    kind: Label
+    parent: str
+    locality: str
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Article:
+    iri: str
+    id: str
+    label: Label
+    source: str
+    start: int
+    end: int
+    headline: str
+    byline: str | None
+    locality: str
+    author: Label | None
+    role: Label | None
     evidence: list[str] = field(default_factory=list)
 
 
@@ -184,25 +232,36 @@ SELECT ?s ?label (LANG(?label) AS ?labelLang) WHERE {
   VALUES ?p { rdfs:label skos:prefLabel }
   ?s ?p ?label . FILTER(STRSTARTS(STR(?s), "https://w3id.org/zhili/"))
 }"""
-Q_CATEGORIES = "SELECT ?c ?def WHERE { ?c a zl:MechanismCategory . OPTIONAL { ?c skos:definition ?def FILTER(LANG(?def) = 'en') } }"
+Q_CATEGORIES = "SELECT ?c ?def (LANG(?def) AS ?defLang) WHERE { ?c a zl:MechanismCategory . OPTIONAL { ?c skos:definition ?def } }"
 Q_MECHANISMS = """
-SELECT ?m ?cat ?def ?alt WHERE { ?m a zl:Mechanism ; skos:broader ?cat .
-  OPTIONAL { ?m skos:definition ?def FILTER(LANG(?def) = 'en') } OPTIONAL { ?m skos:altLabel ?alt } }"""
+SELECT ?m ?broader ?def (LANG(?def) AS ?defLang) ?note (LANG(?note) AS ?noteLang) ?alt ?related ?excluded WHERE {
+  ?m a zl:Mechanism ; skos:broader ?broader .
+  OPTIONAL { ?m skos:definition ?def } OPTIONAL { ?m skos:scopeNote ?note } OPTIONAL { ?m skos:altLabel ?alt }
+  OPTIONAL { ?m skos:related ?related } OPTIONAL { ?m zl:excludedFromComparison ?excluded } }"""
+Q_SUBPLACES = """
+SELECT ?p ?kind ?parent ?l WHERE { ?p a zl:SubPlace ; zl:placeKind ?kind ; zl:partOf ?parent ; zl:locality ?l }"""
+Q_ARTICLES = """
+SELECT ?a ?seed ?start ?end ?headline ?byline ?l ?author ?role (LANG(?role) AS ?roleLang) WHERE {
+  ?a a zl:Article ; zl:inSource ?seed ; zl:startOffset ?start ; zl:endOffset ?end ; zl:headline ?headline ; zl:locality ?l .
+  OPTIONAL { ?a zl:byline ?byline } OPTIONAL { ?a dcterms:creator ?author } OPTIONAL { ?a zl:authorRole ?role } }"""
 Q_LOCALITIES = """
 SELECT ?l ?level ?province ?parent ?seed WHERE { ?l a zl:Locality ; zl:adminLevel ?level ; zl:province ?province .
   OPTIONAL { ?l zl:parentCity ?parent } OPTIONAL { ?l zl:describedIn ?seed } }"""
 Q_ADOPTIONS = """
-SELECT ?a ?l ?m ?name ?gloss ?details (LANG(?details) AS ?detailsLang) ?related WHERE {
+SELECT ?a ?l ?m ?name ?gloss ?details (LANG(?details) AS ?detailsLang) ?related ?origin ?place ?part WHERE {
   ?a a zl:Adoption ; zl:locality ?l ; zl:mechanism ?m ; zl:localName ?name ; zl:gloss ?gloss .
-  OPTIONAL { ?a zl:details ?details } OPTIONAL { ?a zl:relatedTerm ?related } }"""
+  OPTIONAL { ?a zl:details ?details } OPTIONAL { ?a zl:relatedTerm ?related } OPTIONAL { ?a zl:origin ?origin }
+  OPTIONAL { ?a zl:subPlace ?place } OPTIONAL { ?a zl:hasPart ?part } }"""
 Q_FIGURES = """
-SELECT ?f ?l ?a ?value ?min ?max ?unit (LANG(?unit) AS ?unitLang) ?printed ?q ?period WHERE {
+SELECT ?f ?l ?a ?value ?min ?max ?unit (LANG(?unit) AS ?unitLang) ?printed ?q ?period ?printedUnit
+       ?per (LANG(?per) AS ?perLang) ?place WHERE {
   ?f a zl:Figure ; zl:locality ?l ; zl:printedValue ?printed ; zl:qualifier ?q .
   OPTIONAL { ?f zl:adoption ?a } OPTIONAL { ?f schema:value ?value } OPTIONAL { ?f schema:minValue ?min ; schema:maxValue ?max }
-  OPTIONAL { ?f schema:unitText ?unit } OPTIONAL { ?f zl:period ?period } }"""
+  OPTIONAL { ?f schema:unitText ?unit } OPTIONAL { ?f zl:period ?period } OPTIONAL { ?f zl:printedUnit ?printedUnit }
+  OPTIONAL { ?f zl:denominator ?per } OPTIONAL { ?f zl:subPlace ?place } }"""
 Q_TIERS = """
-SELECT ?c ?l ?chainName ?t ?rank ?tierName ?type ?count WHERE {
-  ?c a zl:TierChain ; zl:locality ?l ; zl:hasTier ?t . OPTIONAL { ?c zl:localName ?chainName }
+SELECT ?c ?l ?chainName ?kind ?t ?rank ?tierName ?type ?count WHERE {
+  ?c a zl:TierChain ; zl:locality ?l ; zl:hasTier ?t . OPTIONAL { ?c zl:localName ?chainName } OPTIONAL { ?c zl:chainKind ?kind }
   ?t zl:rank ?rank ; zl:localName ?tierName ; zl:orgType ?type . OPTIONAL { ?t zl:tierCount ?count } }"""
 Q_DOCUMENTS = """
 SELECT ?d ?title ?issuer ?cited ?est WHERE { ?d a zl:PolicyDocument ; dcterms:title ?title .
@@ -250,13 +309,26 @@ class Catalog:
                 evidence_of[body].append(ev.iri)
 
         self.categories: dict[str, Category] = {}
-        for r in repo.select(Q_CATEGORIES):
-            self.categories[r["c"]] = Category(r["c"], local_id(r["c"]), lab(r["c"]), r["def"] or "")
+        for iri, rows in _group(repo.select(Q_CATEGORIES), "c").items():
+            defs = _label(rows, "def")
+            self.categories[iri] = Category(iri, local_id(iri), lab(iri), defs.en, definitions=defs)
         self.mechanisms: dict[str, Mechanism] = {}
         for iri, rows in _group(repo.select(Q_MECHANISMS), "m").items():
-            self.mechanisms[iri] = Mechanism(iri, local_id(iri), lab(iri), rows[0]["def"] or "", rows[0]["cat"],
-                                             sorted(_uniq(r["alt"] for r in rows)))
-            self.categories[rows[0]["cat"]].mechanisms.append(iri)
+            defs = _label(rows, "def")
+            self.mechanisms[iri] = Mechanism(iri, local_id(iri), lab(iri), defs.en, "", sorted(_uniq(r["alt"] for r in rows)),
+                                             broader=rows[0]["broader"], related=sorted(_uniq(r["related"] for r in rows)),
+                                             definitions=defs, scope_note=_label(rows, "note"),
+                                             excluded=any(is_true(r["excluded"]) for r in rows))
+        for m in self.mechanisms.values():
+            node, seen = m.broader, {m.iri}
+            while node in self.mechanisms and node not in seen:  # walk up to the top concept
+                seen.add(node)
+                node = self.mechanisms[node].broader
+            m.category = node
+            if m.broader in self.mechanisms:
+                self.mechanisms[m.broader].narrower.append(m.iri)
+            if node in self.categories:
+                self.categories[node].mechanisms.append(m.iri)
 
         self.localities: dict[str, Locality] = {}
         for iri, rows in _group(repo.select(Q_LOCALITIES), "l").items():
@@ -271,23 +343,31 @@ class Catalog:
             r = rows[0]
             details = _label(rows, "details")
             self.adoptions[iri] = Adoption(iri, local_id(iri), r["l"], r["m"], r["name"], r["gloss"], details,
-                                           sorted(_uniq(x["related"] for x in rows)), evidence=evidence_of.get(iri, []))
+                                           sorted(_uniq(x["related"] for x in rows)), evidence=evidence_of.get(iri, []),
+                                           restated=r["origin"] == ZL_RESTATED,
+                                           sub_places=sorted(_uniq(x["place"] for x in rows)),
+                                           parts=sorted(_uniq(x["part"] for x in rows)))
             self.localities[r["l"]].adoptions.append(iri)
             self.mechanisms[r["m"]].adoptions.append(iri)
 
         self.figures: dict[str, Figure] = {}
         for iri, rows in _group(repo.select(Q_FIGURES), "f").items():
             r = rows[0]
-            self.figures[iri] = Figure(iri, local_id(iri), r["l"], r["a"], lab(iri), r["value"], r["min"], r["max"],
-                                       _label(rows, "unit"), r["printed"], local_id(r["q"]), r["period"],
-                                       evidence=evidence_of.get(iri, []))
+            per = _label(rows, "per")
+            num = lambda v: None if v is None else str(v)  # noqa: E731 - integers and decimals as exact text
+            self.figures[iri] = Figure(iri, local_id(iri), r["l"], r["a"], lab(iri), num(r["value"]), num(r["min"]), num(r["max"]),
+                                       _label(rows, "unit"), r["printed"], r["q"].rsplit("#", 1)[-1], r["period"],
+                                       evidence=evidence_of.get(iri, []), printed_unit=r["printedUnit"],
+                                       denominator=per if (per.zh or per.en) else None,
+                                       sub_places=sorted(_uniq(x["place"] for x in rows)))
             self.localities[r["l"]].figures.append(iri)
             if r["a"] in self.adoptions:
                 self.adoptions[r["a"]].figures.append(iri)
 
         self.chains: dict[str, TierChain] = {}
         for iri, rows in _group(repo.select(Q_TIERS), "c").items():
-            chain = TierChain(iri, local_id(iri), rows[0]["l"], lab(iri), rows[0]["chainName"], evidence=evidence_of.get(iri, []))
+            chain = TierChain(iri, local_id(iri), rows[0]["l"], lab(iri), rows[0]["chainName"], evidence=evidence_of.get(iri, []),
+                              kind=lab(rows[0]["kind"]) if rows[0]["kind"] else None)
             for t_iri, t_rows in _group(rows, "t").items():
                 t = t_rows[0]
                 chain.tiers.append(Tier(t_iri, local_id(t_iri), int(t["rank"]), t["tierName"], lab(t_iri), lab(t["type"]),
@@ -305,6 +385,18 @@ class Catalog:
             for loc in doc.cited_by:
                 if loc in self.localities:
                     self.localities[loc].documents.append(iri)
+
+        self.sub_places: dict[str, SubPlace] = {}
+        for r in repo.select(Q_SUBPLACES):
+            self.sub_places[r["p"]] = SubPlace(r["p"], local_id(r["p"]), lab(r["p"]), lab(r["kind"]), r["parent"], r["l"],
+                                               evidence_of.get(r["p"], []))
+        self.articles: dict[str, Article] = {}
+        for iri, rows in _group(repo.select(Q_ARTICLES), "a").items():
+            r = rows[0]
+            role = _label(rows, "role")
+            self.articles[iri] = Article(iri, local_id(iri), lab(iri), local_id(r["seed"]), int(r["start"]), int(r["end"]),
+                                         r["headline"], r["byline"], r["l"], lab(r["author"]) if r["author"] else None,
+                                         role if (role.zh or role.en) else None, evidence_of.get(iri, []))
 
         self.notes: dict[str, Note] = {}
         for iri, rows in _group(repo.select(Q_NOTES), "n").items():
@@ -335,6 +427,7 @@ class Catalog:
             a.figures.sort()
         for m in self.mechanisms.values():
             m.adoptions.sort()
+            m.narrower.sort()
         for c in self.categories.values():
             c.mechanisms.sort()
         for d in self.documents.values():
@@ -361,10 +454,25 @@ class Catalog:
 
     def entity(self, iri: str) -> Any:
         for table in (self.localities, self.mechanisms, self.categories, self.adoptions, self.figures, self.chains,
-                      self.documents, self.notes, self.sources, self.evidence):
+                      self.documents, self.notes, self.sources, self.evidence, self.sub_places, self.articles):
             if iri in table:
                 return table[iri]
         return None
 
     def kind(self, iri: str) -> str:
         return iri[len(ID):].split("/", 1)[0] if iri.startswith(ID) else "resource"
+
+    @cached_property
+    def scheme(self):
+        """The concept scheme as kg.comparison sees it."""
+        from kg.comparison import Concept, Scheme
+
+        concepts = {c.iri: Concept(c.iri, c.label.zh, c.label.en, None) for c in self.categories.values()}
+        concepts.update({m.iri: Concept(m.iri, m.label.zh, m.label.en, m.broader, m.excluded) for m in self.mechanisms.values()})
+        return Scheme(concepts)
+
+    @cached_property
+    def uses(self):
+        from kg.comparison import Use
+
+        return [Use(a.locality, a.iri, a.mechanism, a.local_name, a.restated) for a in self.adoptions.values()]

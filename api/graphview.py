@@ -33,13 +33,15 @@ def build_graph(cat: Catalog) -> nx.Graph:
     for m in cat.mechanisms.values():
         if m.adoptions:
             g.add_node(f"mechanism:{m.id}", kind="mechanism", ref=m.id, zh=m.label.zh, en=m.label.en,
-                       category=cat.categories[m.category].id, color=colors[m.category])
+                       category=cat.categories[m.category].id, color=colors[m.category], excluded=m.excluded,
+                       practice=cat.mechanisms[cat.scheme.practice(m.iri)].id if cat.scheme.practice(m.iri) in cat.mechanisms else m.id)
     for a in cat.adoptions.values():
         u, v = f"locality:{cat.localities[a.locality].id}", f"mechanism:{cat.mechanisms[a.mechanism].id}"
         if g.has_edge(u, v):
             g.edges[u, v]["names"].append(a.local_name)
+            g.edges[u, v]["restated"] = g.edges[u, v]["restated"] and a.restated  # restated only if every adoption is
         else:
-            g.add_edge(u, v, kind="adoption", names=[a.local_name])
+            g.add_edge(u, v, kind="adoption", names=[a.local_name], restated=a.restated)
     for d in cat.documents.values():
         node = f"document:{d.id}"
         g.add_node(node, kind="document", ref=d.id, zh=d.title, en=d.label.en, category="", color=DOCUMENT_COLOR)
@@ -93,10 +95,13 @@ def to_vis(g: nx.Graph, cat: Catalog | None = None) -> dict:
         d = by_id[node["id"]]
         node.update(kind=d["kind"], ref=d["ref"], zh=d["zh"], en=d["en"], category=d["category"],
                     hidden=d["kind"] == "document")
+        if d["kind"] == "mechanism":
+            node.update(excluded=d.get("excluded", False), practice=d.get("practice", d["ref"]))
     edge_data = {frozenset((u, v)): d for u, v, d in g.edges(data=True)}
     for i, edge in enumerate(edges):
         d = edge_data[frozenset((edge["from"], edge["to"]))]
-        edge.update(id=f"e{i}", kind=d["kind"], names=d["names"], hidden=d["kind"] != "adoption")
+        edge.update(id=f"e{i}", kind=d["kind"], names=d["names"], hidden=d["kind"] != "adoption",
+                    restated=d.get("restated", False))
     payload = {"nodes": nodes, "edges": edges, "options": _options(options)}
     if cat is not None:
         categories = sorted(cat.categories.values(), key=lambda c: c.label.en)

@@ -36,9 +36,13 @@ class FigureModel(BaseModel):
     max_value: str | None = None
     unit: LabelModel
     printed: str = Field(description="the number as printed")
-    qualifier: str
+    qualifier: str = Field(description="Exactly, Approximately, MoreThan, AtLeast or AtMost (zl: terms)")
+    qualifier_label: LabelModel = Field(description="the qualifier in words, zh and en")
     period: str | None = None
     adoption: str | None = None
+    printed_unit: str | None = Field(None, description="the unit as printed when value and unit are normalised (万元 → yuan)")
+    denominator: LabelModel | None = Field(None, description="what a ratio is per (per grid, per 10,000 residents)")
+    sub_places: list[Ref] = Field(default_factory=list, description="the districts, streets, communities… the text attributes it to")
     evidence: list[EvidenceModel]
 
 
@@ -52,6 +56,9 @@ class AdoptionModel(BaseModel):
     gloss: str
     details: LabelModel
     related_terms: list[str]
+    origin: str = Field(description="LocalMechanism, or RestatedPolicy where the text repeats a central or provincial formula")
+    sub_places: list[Ref] = Field(default_factory=list, description="the districts, streets, communities… the text attributes it to")
+    parts: list[Ref] = Field(default_factory=list, description="for a named formula: the adoptions of its parts")
     figures: list[FigureModel]
     evidence: list[EvidenceModel]
 
@@ -74,6 +81,7 @@ class TierChainModel(BaseModel):
     id: str
     iri: str
     label: LabelModel
+    kind: LabelModel | None = Field(None, description="what the chain orders: organisations, grids, a career, responsibilities…")
     local_name: str | None
     tiers: list[TierModel]
     evidence: list[EvidenceModel]
@@ -114,8 +122,32 @@ class LocalitySummary(BaseModel):
     figure_count: int
 
 
+class ArticleModel(BaseModel):
+    id: str
+    iri: str
+    source: str
+    start: int
+    end: int
+    headline: str
+    byline: str | None
+    author: LabelModel | None
+    author_role: LabelModel | None
+    evidence: list[EvidenceModel]
+
+
+class SubPlaceModel(BaseModel):
+    id: str
+    iri: str
+    label: LabelModel
+    kind: LabelModel
+    part_of: Ref
+    evidence: list[EvidenceModel]
+
+
 class LocalityModel(LocalitySummary):
     sources: list[str]
+    articles: list[ArticleModel]
+    sub_places: list[SubPlaceModel]
     mechanisms_by_category: list[CategoryGroup]
     figures: list[FigureModel]
     tier_chains: list[TierChainModel]
@@ -128,8 +160,10 @@ class MechanismSummary(BaseModel):
     iri: str
     label: LabelModel
     category: Ref
+    parent: str = Field(description="id of the broader concept: the category for a practice, the practice for a programme")
+    level: str = Field(description="practice or programme")
     alt_labels: list[str]
-    localities: int = Field(description="how many localities adopt it")
+    localities: int = Field(description="how many localities adopt it or a narrower concept")
 
 
 class AdopterModel(BaseModel):
@@ -137,20 +171,22 @@ class AdopterModel(BaseModel):
     local_name: str
     gloss: str
     adoption: str
+    mechanism: Ref = Field(description="the concept the adoption is filed under: this one or a narrower one")
+    restated: bool = Field(description="the adoption only restates a higher level's formula")
     details: LabelModel
     evidence: list[EvidenceModel]
 
 
 class MechanismModel(MechanismSummary):
     definition: str
+    definitions: LabelModel
+    scope_note: LabelModel | None = None
+    broader: Ref
+    narrower: list[Ref]
+    related: list[Ref]
+    excluded_from_comparison: bool
     adopters: list[AdopterModel]
     documents: list[Ref]
-
-
-class SharedMechanism(BaseModel):
-    mechanism: Ref
-    category: Ref
-    variants: dict[str, list[str]] = Field(description="locality id -> local names as printed")
 
 
 class ComparableFigure(BaseModel):
@@ -162,17 +198,57 @@ class ComparableFigure(BaseModel):
 class SimilarityModel(BaseModel):
     a: str
     b: str
+    level: str = Field(description="'concept' (the concepts adopted) or 'practice' (each mapped to its practice)")
     jaccard: float
     shared: int
+    union: int
+
+
+class ComparedConcept(BaseModel):
+    concept: Ref
+    category: Ref
+    practice: Ref
+    level: str = Field(description="practice or programme")
+    localities: list[str] = Field(description="ids of the chosen localities that adopt it")
+    local_names: dict[str, list[str]] = Field(description="locality id -> local names as printed")
+
+
+class ConceptNames(BaseModel):
+    concept: Ref
+    local_names: list[str]
+
+
+class PracticeVariants(BaseModel):
+    practice: Ref
+    category: Ref
+    localities: list[str]
+    concepts: dict[str, list[ConceptNames]] = Field(description="locality id -> the concepts under the practice it adopts")
+
+
+class UniqueConcept(BaseModel):
+    concept: Ref
+    local_names: list[str]
+    practice_shared_with: list[str] = Field(description="other chosen localities with another concept of the same practice")
+
+
+class LeftOut(BaseModel):
+    locality: str
+    adoption: str
+    local_name: str
+    concept: Ref
 
 
 class CompareModel(BaseModel):
     localities: list[Ref]
-    shared: list[SharedMechanism]
-    unique: dict[str, list[Ref]]
-    partially_shared: list[SharedMechanism]
+    include_restated: bool = Field(description="whether restated central or provincial formulas were counted")
+    same_concept: list[ComparedConcept] = Field(description="concepts adopted by every chosen locality")
+    shared_by_some: list[ComparedConcept] = Field(description="concepts adopted by k of the n chosen localities, 1 < k < n")
+    same_practice_different_programmes: list[PracticeVariants]
+    unique: dict[str, list[UniqueConcept]]
     comparable_figures: list[ComparableFigure]
     similarity: list[SimilarityModel]
+    left_out_restated: list[LeftOut]
+    not_compared_formulas: list[LeftOut]
 
 
 class SearchHit(BaseModel):

@@ -43,12 +43,21 @@ TEXT = {
     "tiers": {"zh": "层级体系", "en": "Tier chains"}, "documents": {"zh": "政策文件", "en": "Policy documents"},
     "notes": {"zh": "版面说明", "en": "Layout notes"}, "category": {"zh": "类别", "en": "Category"},
     "local_name": {"zh": "地方名称", "en": "Local name"}, "adopted_by": {"zh": "采用地方", "en": "Adopted by"},
-    "shared": {"zh": "共有机制", "en": "Shared mechanisms"}, "unique": {"zh": "独有机制", "en": "Only in"},
-    "partial": {"zh": "部分共有", "en": "Shared by some"}, "similarity": {"zh": "相似度", "en": "Similarity"},
+    "shared": {"zh": "所有所选地方都有的机制", "en": "Same concept in all"}, "unique": {"zh": "独有机制", "en": "Only in"},
+    "partial": {"zh": "部分地方共有", "en": "Shared by some"}, "similarity": {"zh": "相似度", "en": "Similarity"},
+    "variants": {"zh": "同一上位做法、不同具体项目", "en": "Same broader practice, different programmes"},
+    "practice": {"zh": "上位做法", "en": "Practice"}, "concept_level": {"zh": "具体概念层", "en": "concept level"},
+    "practice_level": {"zh": "做法层", "en": "practice level"},
+    "include_restated": {"zh": "把转述的上级提法也计入比较", "en": "Count restated higher-level formulas"},
+    "restated_left_out": {"zh": "未计入：仅转述上级提法", "en": "Left out: restated higher-level formulas"},
+    "formulas": {"zh": "总体工作格局提法（不参与比较，其组成部分已分别比较）",
+                 "en": "Named overall formulas (not compared; their parts are compared one by one)"},
+    "practice_shared": {"zh": "同一上位做法也见于", "en": "same practice also in"},
     "choose": {"zh": "选择两个或更多地方", "en": "Pick two or more localities"},
     "submit": {"zh": "比较", "en": "Compare"}, "supports": {"zh": "支持的事实", "en": "Facts this span supports"},
-    "matrix_intro": {"zh": "每个地方在各机制类别中的机制采用数（点击查看证据）",
-                     "en": "Adoptions per locality and mechanism category (each cell links to the evidence)"},
+    "matrix_intro": {"zh": "每个地方在各机制类别中采用的不同机制数（按概念计，不含转述的上级提法；点击查看证据）",
+                     "en": "Distinct mechanisms per locality and category (concepts present, restated formulas left out; "
+                           "each cell links to the evidence)"},
     "issued_by": {"zh": "发布", "en": "Issued by"}, "cited_by": {"zh": "引用", "en": "Cited by"},
     "establishes": {"zh": "确立机制", "en": "Establishes"}, "level": {"zh": "级别", "en": "Level"},
     "province": {"zh": "省份", "en": "Province"}, "parent": {"zh": "上级市", "en": "Parent city"},
@@ -109,7 +118,7 @@ class Pages:
 
     def sparql_page(self, request: Request, query: str | None) -> HTMLResponse:
         prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items()
-                           if p in ("rdfs", "skos", "dcterms", "oa", "schema", "zl", "loc", "mech", "ad", "fig", "tier", "doc", "seed"))
+                           if p in ("rdfs", "skos", "dcterms", "foaf", "oa", "schema", "zl", "loc", "mech", "ad", "fig", "tier", "doc", "seed", "place", "art"))
         examples = [{"slug": e.slug, "question": e.question, "query": prologue + "\n" + e.query} for e in self.examples]
         config = {"endpoint": self.service.settings.public_url + "/sparql", "query": query or examples[0]["query"],
                   "examples": examples, "prefixes": PREFIXES}

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from itertools import combinations
 
 import numpy as np
 
 from .catalog import Adoption, Catalog, Evidence, Figure, Label, local_id
 from .echo import echo
-from .models import (AdopterModel, AdoptionModel, CategoryGroup, CompareModel, ComparableFigure, DocumentModel,
+from .models import (ArticleModel, SubPlaceModel, AdopterModel, AdoptionModel, CategoryGroup, CompareModel, ComparableFigure, DocumentModel,
                      DocumentSummary, EvidenceModel, FigureModel, LabelModel, LocalityModel, LocalitySummary,
-                     MechanismModel, MechanismSummary, NoteModel, Ref, SearchHit, SharedMechanism, SimilarityModel,
+                     MechanismModel, MechanismSummary, NoteModel, Ref, SearchHit, SimilarityModel, ComparedConcept,
+                     ConceptNames, LeftOut, PracticeVariants, UniqueConcept,
                      SourceModel, SourceSummary, SpanModel, TierChainModel, TierModel)
 
 
@@ -62,16 +62,20 @@ def ref(cat: Catalog, iri: str) -> Ref:
 def figure(cat: Catalog, f: Figure) -> FigureModel:
     return FigureModel(id=f.id, iri=f.iri, label=lab(f.label), value=float(f.value) if f.value is not None else None,
                        value_text=f.value, min_value=f.min_value, max_value=f.max_value, unit=lab(f.unit),
-                       printed=f.printed, qualifier=f.qualifier, period=f.period,
-                       adoption=local_id(f.adoption) if f.adoption else None, evidence=evidence(cat, f.evidence))
+                       printed=f.printed, qualifier=f.qualifier,
+                       qualifier_label=lab(cat.label("https://w3id.org/zhili/ontology#" + f.qualifier)), period=f.period,
+                       adoption=local_id(f.adoption) if f.adoption else None, printed_unit=f.printed_unit,
+                       denominator=lab(f.denominator) if f.denominator else None,
+                       sub_places=[ref(cat, p) for p in f.sub_places], evidence=evidence(cat, f.evidence))
 
 
 def adoption(cat: Catalog, a: Adoption) -> AdoptionModel:
     mech = cat.mechanisms[a.mechanism]
     return AdoptionModel(id=a.id, iri=a.iri, locality=ref(cat, a.locality), mechanism=ref(cat, a.mechanism),
                          category=ref(cat, mech.category), local_name=a.local_name, gloss=a.gloss, details=lab(a.details),
-                         related_terms=a.related_terms, figures=[figure(cat, cat.figures[f]) for f in a.figures],
-                         evidence=evidence(cat, a.evidence))
+                         related_terms=a.related_terms, origin="RestatedPolicy" if a.restated else "LocalMechanism",
+                         sub_places=[ref(cat, p) for p in a.sub_places], parts=[ref(cat, p) for p in a.parts],
+                         figures=[figure(cat, cat.figures[f]) for f in a.figures], evidence=evidence(cat, a.evidence))
 
 
 def get(cat: Catalog, kind: str, entity_id: str):
@@ -109,7 +113,8 @@ def note(cat: Catalog, n) -> NoteModel:
 
 def chain(cat: Catalog, c) -> TierChainModel:
     return TierChainModel(
-        id=c.id, iri=c.iri, label=lab(c.label), local_name=c.local_name, evidence=evidence(cat, c.evidence),
+        id=c.id, iri=c.iri, label=lab(c.label), kind=lab(c.kind) if c.kind else None, local_name=c.local_name,
+        evidence=evidence(cat, c.evidence),
         tiers=[TierModel(rank=t.rank, local_name=t.local_name, label=lab(t.label), org_type=lab(t.org_type),
                          counts=[figure(cat, cat.figures[f]) for f in t.counts if f in cat.figures],
                          evidence=evidence(cat, t.evidence)) for t in c.tiers])
@@ -123,6 +128,13 @@ def locality(cat: Catalog, loc) -> LocalityModel:
     ordered = sorted(groups.items(), key=lambda kv: cat.label(kv[0]).en)
     return LocalityModel(
         **locality_summary(cat, loc).model_dump(), sources=loc.sources,
+        articles=[ArticleModel(id=a.id, iri=a.iri, source=a.source, start=a.start, end=a.end, headline=a.headline,
+                               byline=a.byline, author=lab(a.author) if a.author else None,
+                               author_role=lab(a.role) if a.role else None, evidence=evidence(cat, a.evidence))
+                  for a in sorted(cat.articles.values(), key=lambda a: a.iri) if a.locality == loc.iri],
+        sub_places=[SubPlaceModel(id=p.id, iri=p.iri, label=lab(p.label), kind=lab(p.kind), part_of=ref(cat, p.parent),
+                                  evidence=evidence(cat, p.evidence))
+                    for p in sorted(cat.sub_places.values(), key=lambda p: p.iri) if p.locality == loc.iri],
         mechanisms_by_category=[CategoryGroup(category=ref(cat, c), adoptions=items) for c, items in ordered],
         figures=[figure(cat, cat.figures[f]) for f in loc.figures],
         tier_chains=[chain(cat, cat.chains[c]) for c in loc.chains],
@@ -130,19 +142,36 @@ def locality(cat: Catalog, loc) -> LocalityModel:
         layout_notes=[note(cat, cat.notes[n]) for n in loc.notes])
 
 
+def subtree(cat: Catalog, m) -> list:
+    """The concept and every concept below it: a practice's adopters include its programmes'."""
+    out, todo = [], [m]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        todo.extend(cat.mechanisms[n] for n in node.narrower)
+    return out
+
+
 def mechanism_summary(cat: Catalog, m) -> MechanismSummary:
-    return MechanismSummary(id=m.id, iri=m.iri, label=lab(m.label), category=ref(cat, m.category), alt_labels=m.alt_labels,
-                            localities=len({cat.adoptions[a].locality for a in m.adoptions}))
+    return MechanismSummary(id=m.id, iri=m.iri, label=lab(m.label), category=ref(cat, m.category), parent=local_id(m.broader),
+                            level="practice" if m.broader == m.category else "programme", alt_labels=m.alt_labels,
+                            localities=len({cat.adoptions[a].locality for c in subtree(cat, m) for a in c.adoptions}))
 
 
 def mechanism(cat: Catalog, m) -> MechanismModel:
     adopters = []
-    for a_iri in sorted(m.adoptions, key=lambda a: (cat.label(cat.adoptions[a].locality).en, a)):
+    every = [a for c in subtree(cat, m) for a in c.adoptions]
+    for a_iri in sorted(every, key=lambda a: (cat.label(cat.adoptions[a].locality).en, a)):
         a = cat.adoptions[a_iri]
         adopters.append(AdopterModel(locality=ref(cat, a.locality), local_name=a.local_name, gloss=a.gloss, adoption=a.id,
+                                     mechanism=ref(cat, a.mechanism), restated=a.restated,
                                      details=lab(a.details), evidence=evidence(cat, a.evidence)))
     docs = [ref(cat, d.iri) for d in sorted(cat.documents.values(), key=lambda d: d.iri) if m.iri in d.establishes]
-    return MechanismModel(**mechanism_summary(cat, m).model_dump(), definition=m.definition, adopters=adopters, documents=docs)
+    return MechanismModel(**mechanism_summary(cat, m).model_dump(), definition=m.definition, definitions=lab(m.definitions),
+                          scope_note=lab(m.scope_note) if (m.scope_note.zh or m.scope_note.en) else None,
+                          broader=ref(cat, m.broader), narrower=[ref(cat, n) for n in m.narrower],
+                          related=[ref(cat, r) for r in m.related], excluded_from_comparison=m.excluded,
+                          adopters=adopters, documents=docs)
 
 
 def resolve_localities(cat: Catalog, names: list[str]) -> list[str]:
@@ -157,41 +186,53 @@ def resolve_localities(cat: Catalog, names: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def compare(cat: Catalog, iris: list[str]) -> CompareModel:
-    mechs = {iri: {cat.adoptions[a].mechanism for a in cat.localities[iri].adoptions} for iri in iris}
-    names = {iri: {} for iri in iris}
-    for iri in iris:
-        for a_iri in cat.localities[iri].adoptions:
-            a = cat.adoptions[a_iri]
-            names[iri].setdefault(a.mechanism, []).append(a.local_name)
-    everything = set().union(*mechs.values())
-    shared_set = set.intersection(*mechs.values())
+def compare(cat: Catalog, iris: list[str], include_restated: bool = False) -> CompareModel:
+    """kg.comparison over the catalog, as response models with names in both languages."""
+    from kg.comparison import compare as run
 
-    def shared_model(m: str, among: list[str]) -> SharedMechanism:
-        return SharedMechanism(mechanism=ref(cat, m), category=ref(cat, cat.mechanisms[m].category),
-                               variants={local_id(i): sorted(set(names[i][m])) for i in among if m in names[i]})
+    locs = [{"iri": i, "id": local_id(i), "zh": cat.label(i).zh, "en": cat.label(i).en} for i in iris]
+    out = run(cat.scheme, cat.uses, locs, include_restated)
+    cref = lambda r: ref(cat, r["iri"])  # noqa: E731
+    lid = local_id
 
-    key = lambda m: (cat.label(cat.mechanisms[m].category).en, cat.label(m).en)  # noqa: E731
-    partial = [m for m in everything - shared_set if sum(m in mechs[i] for i in iris) > 1]
-    figures_by_measure: dict[tuple[str, str], dict[str, list]] = {}
+    def concept_row(r: dict) -> ComparedConcept:
+        return ComparedConcept(concept=cref(r["concept"]), category=cref(r["category"]), practice=cref(r["practice"]),
+                               level=r["level"], localities=[lid(l) for l in r["localities"]],
+                               local_names={lid(l): n for l, n in r["local_names"].items()})
+
+    def left(rows: list[dict]) -> list[LeftOut]:
+        return [LeftOut(locality=lid(r["locality"]), adoption=lid(r["adoption"]), local_name=r["local_name"],
+                        concept=cref(r["concept"])) for r in rows]
+
+    figures_by_measure: dict[tuple[str, str, str], dict[str, list]] = {}
     for iri in iris:
         for f_iri in cat.localities[iri].figures:
             f = cat.figures[f_iri]
-            figures_by_measure.setdefault((f.label.en.lower(), f.unit.en), {}).setdefault(local_id(iri), []).append(f)
+            per = f.denominator.en if f.denominator else ""
+            figures_by_measure.setdefault((f.label.en.lower(), f.unit.en, per), {}).setdefault(local_id(iri), []).append(f)
     comparable = [
-        ComparableFigure(measure=m, unit=u, values={k: [figure(cat, f) for f in v] for k, v in vals.items()})
-        for (m, u), vals in sorted(figures_by_measure.items()) if len(vals) > 1
+        ComparableFigure(measure=m, unit=f"{u} {per}".strip(), values={k: [figure(cat, f) for f in v] for k, v in vals.items()})
+        for (m, u, per), vals in sorted(figures_by_measure.items()) if len(vals) > 1
     ]
     return CompareModel(
         localities=[ref(cat, i) for i in iris],
-        shared=[shared_model(m, iris) for m in sorted(shared_set, key=key)],
-        partially_shared=[shared_model(m, iris) for m in sorted(partial, key=key)],
-        unique={local_id(i): [ref(cat, m) for m in sorted(mechs[i] - set().union(*(mechs[j] for j in iris if j != i)), key=key)]
-                for i in iris},
+        include_restated=include_restated,
+        same_concept=[concept_row(r) for r in out["same_concept"]],
+        shared_by_some=[concept_row(r) for r in out["shared_by_some"]],
+        same_practice_different_programmes=[
+            PracticeVariants(practice=cref(r["practice"]), category=cref(r["category"]),
+                             localities=[lid(l) for l in r["localities"]],
+                             concepts={lid(l): [ConceptNames(concept=cref(c), local_names=c["local_names"]) for c in cs]
+                                       for l, cs in r["concepts"].items()})
+            for r in out["same_practice_different_programmes"]],
+        unique={lid(l): [UniqueConcept(concept=cref(r), local_names=r["local_names"],
+                                       practice_shared_with=[lid(o) for o in r["practice_shared_with"]]) for r in rows]
+                for l, rows in out["unique"].items()},
         comparable_figures=comparable,
-        similarity=[SimilarityModel(a=local_id(a), b=local_id(b),
-                                    jaccard=round(len(mechs[a] & mechs[b]) / len(mechs[a] | mechs[b]), 3) if mechs[a] | mechs[b] else 0.0,
-                                    shared=len(mechs[a] & mechs[b])) for a, b in combinations(iris, 2)])
+        similarity=[SimilarityModel(a=lid(s["a"]), b=lid(s["b"]), level=s["level"], jaccard=s["jaccard"],
+                                    shared=s["shared"], union=s["union"]) for s in out["similarity"]],
+        left_out_restated=left(out["left_out"]["restated"]),
+        not_compared_formulas=left(out["left_out"]["formulas"]))
 
 
 def fold(text: str) -> str:

@@ -42,7 +42,10 @@ from (--seed, i), so the output is byte-for-byte deterministic:
 * layout notes are not copied: they describe the printed page of the seed (a caption,
   a duplicated passage) and one of them is about another real locality; they are facts
   about the source, not about a locality, and the replica has no page of its own.
-* renaming: loc:<model> -> loc:synth-NNNN, ad:/fig:/tier:/doc:<model>-slug ->
+* articles and their authors are not copied either (they describe the printed page).
+  Sub-places come along with the facts that name them, renamed like the facts; a kept
+  adoption whose name prints a ladder brings its tier chain (QC ladder-without-chain).
+* renaming: loc:<model> -> loc:synth-NNNN, place:<model>-slug -> place:synth-NNNN-slug, ad:/fig:/tier:/doc:<model>-slug ->
   ad:/fig:/tier:/doc:synth-NNNN-slug, ev:sNNN-START-END -> ev:synth-NNNN-sNNN-START-END
   (so no two files share a subject and files stay independent). Verbatim fields
   (zl:localName, zl:relatedTerm, zl:printedValue, dcterms:title, oa:exact) are never
@@ -130,7 +133,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from kg.dataset import curated_files, dataset_files, load_rdflib
-from kg.namespaces import AD, DOC, EV, FIG, LOC, NOTE, OA, PREFIXES, SEED, TIER, ZL
+from kg.namespaces import AD, AGENT, ART, DOC, EV, FIG, LOC, NOTE, OA, PLACE, PREFIXES, SEED, TIER, ZL
 from kg.paths import DATA, LOCALITIES, MANIFEST
 from kg.turtle import qname, serialize
 
@@ -138,7 +141,7 @@ DEFAULT_FRACTION = 0.18
 MARKER = "synthetic.json"  # written into every generated folder; lets a rerun replace it
 _SID = "\ue000"  # placeholder for synth-NNNN in templates (private-use code point)
 _NUM = "\ue001"  # placeholder for NNNN
-_LOCAL_NS = (str(AD), str(FIG), str(TIER), str(DOC), str(NOTE))
+_LOCAL_NS = (str(AD), str(FIG), str(TIER), str(DOC), str(NOTE), str(PLACE))
 
 
 def synth_id(number: int) -> str:
@@ -246,6 +249,13 @@ def load_models() -> tuple[Model, ...]:
             adoption = graph.value(fig, ZL.adoption)
             if adoption is not None:
                 edges[adoption].add(fig)
+        # a ladder printed in an adoption's name comes with its tier chain (QC ladder-without-chain)
+        chain_names = {c: str(graph.value(c, ZL.localName) or "") for c in model.chains}
+        for adoption in model.adoptions:
+            names = [str(n) for p in (ZL.localName, ZL.relatedTerm) for n in graph.objects(adoption, p)]
+            for chain, cname in chain_names.items():
+                if cname and any("—" in n and (cname in n or n in cname) for n in names):
+                    edges[adoption].add(chain)
         for doc in model.documents:
             if (doc, ZL.issuedBy, loc) in graph:
                 for mech in graph.objects(doc, ZL.establishes):
@@ -285,7 +295,9 @@ def load_models() -> tuple[Model, ...]:
         for p, o in graph.predicate_objects(loc):
             if p != RDFS.label:
                 model.locality_triples.append((_template_iri(loc, model), p, o))
-        handled = {loc} | set(model.templates) | {s for s in graph.subjects() if str(s).startswith((str(EV), str(NOTE)))}
+        # articles and their authors describe the printed page, like layout notes: not copied
+        handled = {loc} | set(model.templates) | {s for s in graph.subjects()
+                                                  if str(s).startswith((str(EV), str(NOTE), str(ART), str(AGENT)))}
         if set(graph.subjects()) - handled:
             raise ValueError(f"{path}: subjects the generator does not know how to copy: "
                              f"{sorted(set(graph.subjects()) - handled)[:3]}")

@@ -1,73 +1,18 @@
-"""networkx analysis: the locality–mechanism bipartite graph, similarity and spread."""
+"""Locality comparison for the command line: resolve names, run kg.comparison over the store, print it."""
 
 from __future__ import annotations
 
-from itertools import combinations
-
-import networkx as nx
 import pyoxigraph as ox
 
+from .comparison import SCHEME_QUERY, USES_QUERY, compare, scheme_from_rows, uses_from_rows
 from .store import select
 
-_ADOPTIONS = """
-SELECT ?loc ?locZh ?locEn ?mech ?mechZh ?mechEn ?cat ?catEn ?adoption ?localName WHERE {
-  ?adoption a zl:Adoption ; zl:locality ?loc ; zl:mechanism ?mech ; zl:localName ?localName .
-  ?loc rdfs:label ?locZh , ?locEn . FILTER(LANG(?locZh) = "zh" && LANG(?locEn) = "en")
-  ?mech skos:prefLabel ?mechZh , ?mechEn ; skos:broader ?cat . FILTER(LANG(?mechZh) = "zh" && LANG(?mechEn) = "en")
-  ?cat skos:prefLabel ?catEn . FILTER(LANG(?catEn) = "en")
-}"""
-
 _LOCALITIES = """
-SELECT ?loc ?label WHERE { ?loc a zl:Locality ; rdfs:label ?label }"""
+SELECT ?loc ?label (LANG(?label) AS ?lang) WHERE { ?loc a zl:Locality ; rdfs:label ?label }"""
 
 
 class UnknownLocality(LookupError):
     """A name that matches no curated locality."""
-
-
-def bipartite_graph(store: ox.Store) -> nx.Graph:
-    """Localities and mechanisms as two node sets; an edge per adoption (local names kept)."""
-    graph = nx.Graph()
-    for row in select(store, _ADOPTIONS):
-        graph.add_node(row["loc"], kind="locality", zh=row["locZh"], en=row["locEn"], bipartite=0)
-        graph.add_node(row["mech"], kind="mechanism", zh=row["mechZh"], en=row["mechEn"],
-                       category=row["cat"], category_en=row["catEn"], bipartite=1)
-        if graph.has_edge(row["loc"], row["mech"]):
-            graph.edges[row["loc"], row["mech"]]["local_names"].add(row["localName"])
-            graph.edges[row["loc"], row["mech"]]["adoptions"].add(row["adoption"])
-        else:
-            graph.add_edge(row["loc"], row["mech"], local_names={row["localName"]}, adoptions={row["adoption"]})
-    return graph
-
-
-def localities_of(graph: nx.Graph) -> list[str]:
-    return sorted(n for n, d in graph.nodes(data=True) if d["kind"] == "locality")
-
-
-def mechanisms_of(graph: nx.Graph, locality: str) -> set[str]:
-    return set(graph.neighbors(locality))
-
-
-def jaccard(a: set, b: set) -> float:
-    return len(a & b) / len(a | b) if a | b else 0.0
-
-
-def similarity_matrix(graph: nx.Graph) -> dict[tuple[str, str], float]:
-    """Jaccard similarity over mechanism concepts for every pair of localities."""
-    locs = localities_of(graph)
-    return {(a, b): jaccard(mechanisms_of(graph, a), mechanisms_of(graph, b)) for a, b in combinations(locs, 2)}
-
-
-def spread(graph: nx.Graph) -> list[dict]:
-    """How widely each mechanism has spread: number and share of localities adopting it."""
-    total = len(localities_of(graph)) or 1
-    rows = []
-    for node, data in graph.nodes(data=True):
-        if data["kind"] == "mechanism":
-            degree = graph.degree(node)
-            rows.append({"mechanism": node, "zh": data["zh"], "en": data["en"], "category": data["category_en"],
-                         "localities": degree, "share": round(degree / total, 3)})
-    return sorted(rows, key=lambda r: (-r["localities"], r["mechanism"]))
 
 
 def resolve_locality(store: ox.Store, name: str) -> str:
@@ -85,42 +30,54 @@ def resolve_locality(store: ox.Store, name: str) -> str:
     raise UnknownLocality(f"{name!r} {reason}; known localities: {', '.join(known)}")
 
 
-def compare_localities(store: ox.Store, names: list[str]) -> dict:
-    """Shared and unique mechanisms, variants of shared concepts, and pairwise Jaccard."""
+def compare_localities(store: ox.Store, names: list[str], include_restated: bool = False) -> dict:
+    """Same concept, shared by k of n, same practice with different programmes, unique, similarity."""
     iris = list(dict.fromkeys(resolve_locality(store, n) for n in names))
     if len(iris) < 2:
         raise UnknownLocality("name at least two different localities to compare")
-    graph = bipartite_graph(store)
-    sets = {iri: mechanisms_of(graph, iri) if iri in graph else set() for iri in iris}
-    shared = set.intersection(*sets.values())
-    label = lambda n: {"iri": n, "zh": graph.nodes[n]["zh"], "en": graph.nodes[n]["en"]}  # noqa: E731
-    variants = []
-    for mech in sorted(shared):
-        names_by_loc = {graph.nodes[l]["en"]: sorted(graph.edges[l, mech]["local_names"]) for l in iris}
-        variants.append({**label(mech), "local_names": names_by_loc})
-    return {
-        "localities": [label(i) for i in iris],
-        "shared": variants,
-        "unique": {graph.nodes[i]["en"]: [label(m) for m in sorted(sets[i] - set.union(*(sets[j] for j in iris if j != i)))]
-                   for i in iris},
-        "similarity": [
-            {"a": graph.nodes[a]["en"], "b": graph.nodes[b]["en"], "jaccard": round(jaccard(sets[a], sets[b]), 3),
-             "shared": len(sets[a] & sets[b])}
-            for a, b in combinations(iris, 2)
-        ],
-    }
+    labels = {}
+    for r in select(store, _LOCALITIES):
+        labels.setdefault(r["loc"], {})[r["lang"]] = r["label"]
+    localities = [{"iri": i, "id": i.rsplit("/", 1)[-1], "zh": labels[i].get("zh", ""), "en": labels[i].get("en", "")}
+                  for i in iris]
+    scheme = scheme_from_rows(select(store, SCHEME_QUERY))
+    return compare(scheme, uses_from_rows(select(store, USES_QUERY)), localities, include_restated)
 
 
-def format_comparison(result: dict) -> str:
-    lines = ["Localities: " + ", ".join(f"{l['zh']} ({l['en']})" for l in result["localities"]), ""]
-    lines.append(f"Shared mechanisms ({len(result['shared'])}):")
-    for m in result["shared"]:
-        variants = "; ".join(f"{loc}: {' / '.join(names)}" for loc, names in m["local_names"].items())
-        lines.append(f"  {m['zh']} ({m['en']}) — {variants}")
-    for loc, mechs in result["unique"].items():
-        lines.append("")
-        lines.append(f"Only {loc} ({len(mechs)}): " + ", ".join(f"{m['zh']} ({m['en']})" for m in mechs))
+def format_comparison(result: dict, lang: str = "en") -> str:
+    """Plain text with names, never ids, in the chosen language (the other in brackets)."""
+    other = "zh" if lang == "en" else "en"
+    name = lambda r: f"{r[lang]} ({r[other]})"  # noqa: E731
+    locs = {l["iri"]: l for l in result["localities"]}
+    loc = lambda iri: locs[iri][lang]  # noqa: E731
+    lines = ["Localities: " + ", ".join(name(l) for l in result["localities"]),
+             "Restated central or provincial formulas are " + ("included." if result["include_restated"]
+                                                               else "left out (--include-restated to count them)."), ""]
+    lines.append(f"Same concept in all {len(locs)} ({len(result['same_concept'])}):")
+    for r in result["same_concept"]:
+        variants = "; ".join(f"{loc(l)}: {' / '.join(n)}" for l, n in r["local_names"].items())
+        lines.append(f"  {name(r['concept'])} [{r['level']}] — {variants}")
+    if result["shared_by_some"]:
+        lines += ["", f"Shared by some ({len(result['shared_by_some'])}):"]
+        for r in result["shared_by_some"]:
+            variants = "; ".join(f"{loc(l)}: {' / '.join(n)}" for l, n in r["local_names"].items())
+            lines.append(f"  {r['k']} of {r['n']}: {name(r['concept'])} — {variants}")
+    if result["same_practice_different_programmes"]:
+        lines += ["", "Same broader practice, different programmes:"]
+        for r in result["same_practice_different_programmes"]:
+            parts = "; ".join(f"{loc(l)}: " + ", ".join(f"{c[lang]} ({' / '.join(c['local_names'])})" for c in cs)
+                              for l, cs in r["concepts"].items())
+            lines.append(f"  {name(r['practice'])} — {parts}")
+    for l, rows in result["unique"].items():
+        lines += ["", f"Only {loc(l)} ({len(rows)}): " + ", ".join(f"{r[lang]} ({' / '.join(r['local_names'])})" for r in rows)]
     lines.append("")
     for s in result["similarity"]:
-        lines.append(f"Jaccard {s['a']} ~ {s['b']}: {s['jaccard']} ({s['shared']} shared)")
+        lines.append(f"Jaccard at {s['level']} level, {loc(s['a'])} ~ {loc(s['b'])}: {s['jaccard']} "
+                     f"({s['shared']} shared of {s['union']})")
+    left = result["left_out"]
+    if left["restated"]:
+        lines += ["", "Left out as restated policy: " + "; ".join(f"{loc(r['locality'])}: {r['local_name']}" for r in left["restated"])]
+    if left["formulas"]:
+        lines += ["", "Named overall formulas (not compared): " + "; ".join(f"{loc(r['locality'])}: {r['local_name']}"
+                                                                          for r in left["formulas"])]
     return "\n".join(lines)

@@ -92,11 +92,11 @@ def _cmd_compare(args) -> int:
     from .store import build_store
 
     try:
-        result = compare_localities(build_store(), args.localities)
+        result = compare_localities(build_store(), args.localities, include_restated=args.include_restated)
     except UnknownLocality as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_comparison(result))
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_comparison(result, args.lang))
     return 0
 
 
@@ -242,9 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=_cmd_query)
 
-    p = sub.add_parser("compare", help="compare localities by zh or en name")
+    p = sub.add_parser("compare", help="compare localities by zh or en name: same concept, shared by k of n, "
+                                         "same practice with different programmes, unique, similarity")
     p.add_argument("localities", nargs="+")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--include-restated", action="store_true",
+                   help="count restated central or provincial formulas as shared mechanisms")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the names printed")
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("build", help="validate, then build a persistent on-disk pyoxigraph store")

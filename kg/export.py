@@ -22,7 +22,8 @@ SELECT ?adoption ?locality ?localityZh ?localityEn ?mechanism ?mechanismZh ?mech
 WHERE {
   ?adoption a zl:Adoption ; zl:locality ?locality ; zl:mechanism ?mechanism ; zl:localName ?localName ; zl:gloss ?gloss .
   ?locality rdfs:label ?localityZh , ?localityEn . FILTER(LANG(?localityZh) = "zh" && LANG(?localityEn) = "en")
-  ?mechanism skos:prefLabel ?mechanismZh , ?mechanismEn ; skos:broader/skos:prefLabel ?categoryEn .
+  ?mechanism skos:prefLabel ?mechanismZh , ?mechanismEn ; skos:broader* ?category .
+  ?category a zl:MechanismCategory ; skos:prefLabel ?categoryEn .
   FILTER(LANG(?mechanismZh) = "zh" && LANG(?mechanismEn) = "en" && LANG(?categoryEn) = "en")
   OPTIONAL { ?adoption zl:details ?detailsEn . FILTER(LANG(?detailsEn) = "en") }
   OPTIONAL { ?ann oa:hasBody ?adoption ; oa:hasTarget ?t . ?t oa:hasSource ?source ; oa:hasSelector/oa:exact ?exact . }

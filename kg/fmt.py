@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rdflib import Graph
+from rdflib.namespace import SKOS
 
 from .evidence import expand_quotes
 from .turtle import leading_comment, serialize
@@ -21,7 +22,21 @@ def canonical_text(path: Path, expand: bool = True) -> tuple[str, list[str]]:
     errors = expand_quotes(graph) if expand else []
     if errors:
         return text, [f"{path}: {e}" for e in errors]
+    derive_narrower(graph)
     return serialize(graph, leading_comment(text)), []
+
+
+def derive_narrower(graph: Graph) -> None:
+    """skos:narrower is written from skos:broader, never by hand, so the two cannot disagree.
+
+    Only for parents described in the same file: a concept in another file gets its
+    narrower links when that file is formatted.
+    """
+    described = set(graph.subjects())
+    graph.remove((None, SKOS.narrower, None))
+    for child, parent in list(graph.subject_objects(SKOS.broader)):
+        if parent in described:
+            graph.add((parent, SKOS.narrower, child))
 
 
 def format_file(path: Path) -> list[str]:

@@ -17,6 +17,8 @@ SEED = Namespace(ID + "source/")
 AGENT = Namespace(ID + "agent/")
 NOTE = Namespace(ID + "note/")
 ORGT = Namespace(ID + "orgtype/")
+PLACE = Namespace(ID + "place/")
+ART = Namespace(ID + "article/")
 GRAPH = Namespace(BASE + "graph/")
 OA = Namespace("http://www.w3.org/ns/oa#")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -47,6 +49,8 @@ PREFIXES: dict[str, str] = {
     "agent": str(AGENT),
     "note": str(NOTE),
     "orgtype": str(ORGT),
+    "place": str(PLACE),
+    "art": str(ART),
 }
 
 

@@ -16,7 +16,7 @@ from .namespaces import PREFIXES
 _LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 # Subjects are grouped by namespace in this order, then by natural-sorted local name.
 _SUBJECT_ORDER = [
-    "loc", "seed", "agent", "doc", "zl", "mech", "orgtype", "ad", "fig", "tier", "note", "ev",
+    "loc", "place", "seed", "art", "agent", "doc", "zl", "mech", "orgtype", "ad", "fig", "tier", "note", "ev",
 ]
 # Label-like predicates come right after rdf:type; the rest alphabetically.
 _PREDICATE_FIRST = ["skos:prefLabel", "rdfs:label", "skos:altLabel", "dcterms:title"]

@@ -57,10 +57,10 @@ def test_query_from_file_and_syntax_error(tmp_path):
 def test_compare_by_zh_and_en_names():
     out = json.loads(kg("compare", "通化县", "Qingtongxia", "--json").stdout)
     assert [l["en"] for l in out["localities"]] == ["Tonghua County", "Qingtongxia"]
-    assert out["shared"], "these two share mechanisms (e.g. red property management)"
-    assert "red property management" in {m["en"] for m in out["shared"]}
+    assert out["same_concept"], "these two share mechanisms (e.g. red property management)"
+    assert "red property management" in {r["concept"]["en"] for r in out["same_concept"]}
     text = kg("compare", "金昌市", "兰州市").stdout.decode()
-    assert "Shared mechanisms" in text and "Jaccard" in text
+    assert "Same concept in all 2" in text and "Jaccard at practice level" in text and "https://" not in text
 
 
 def test_compare_unknown_locality_is_a_clear_error():

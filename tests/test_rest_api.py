@@ -51,11 +51,26 @@ def test_mechanisms_list_detail_and_variants(http, store):
 def test_compare_any_number(http):
     r = http.get("/api/compare", params={"localities": "通化县,Qingtongxia,jiuquan"}).json()
     assert [l["id"] for l in r["localities"]] == ["tonghua-county", "qingtongxia", "jiuquan"]
-    assert len(r["similarity"]) == 3 and all(0 <= s["jaccard"] <= 1 for s in r["similarity"])
+    assert len(r["similarity"]) == 6 and all(0 <= s["jaccard"] <= 1 for s in r["similarity"])  # 3 pairs × 2 levels
     two = http.get("/api/compare", params={"localities": "tonghua-county,qingtongxia"}).json()
-    red = [s for s in two["shared"] if s["mechanism"]["id"] == "red-property"]
-    assert red and set(red[0]["variants"]) == {"tonghua-county", "qingtongxia"}
+    red = [s for s in two["same_concept"] if s["concept"]["id"] == "red-property"]
+    assert red and set(red[0]["local_names"]) == {"tonghua-county", "qingtongxia"}
     assert set(two["unique"]) == {"tonghua-county", "qingtongxia"}
+    assert {s["level"] for s in two["similarity"]} == {"concept", "practice"}
+
+
+def test_compare_leaves_restated_formulas_out_unless_asked(http, store):
+    # 金昌 and 兰州 both print the national guideline's four-part formula; it is a restatement, not a shared mechanism
+    restated = {r["m"].rsplit("/", 1)[-1] for r in select(store, """SELECT ?m WHERE {
+        ?a zl:origin zl:RestatedPolicy ; zl:locality loc:jinchang ; zl:mechanism ?m .
+        ?b zl:origin zl:RestatedPolicy ; zl:locality loc:lanzhou ; zl:mechanism ?m . }""")}
+    assert restated, "the two localities restate a common formula"
+    default = http.get("/api/compare", params={"localities": "jinchang,lanzhou"}).json()
+    shown = {r["concept"]["id"] for r in default["same_concept"]}
+    assert not restated & shown and default["include_restated"] is False
+    assert restated <= {r["concept"]["id"] for r in default["left_out_restated"]}
+    asked = http.get("/api/compare", params={"localities": "jinchang,lanzhou", "include_restated": "true"}).json()
+    assert restated <= {r["concept"]["id"] for r in asked["same_concept"]} and asked["left_out_restated"] == []
 
 
 @pytest.mark.parametrize("params,status", [({"localities": "jinchang"}, 422), ({"localities": "jinchang,atlantis"}, 404),

@@ -12,7 +12,7 @@ from rdflib.namespace import RDF, SH
 from kg.cli import main
 from kg.paths import SEEDS, SHAPES_FILE
 from kg.store import build_store
-from kg.validate import check_format, check_provenance, qc_queries, validate
+from kg.validate import PROVENANCE_RULES, check_format, check_provenance, expected_qualifiers, qc_queries, validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -37,6 +37,37 @@ def test_every_shape_and_qc_check_has_a_failing_fixture():
     qc_rules = sorted(p.name.removesuffix("-violation.rq") for p in qc_queries())
     assert sorted(p.stem for p in (FIXTURES / "qc").glob("*.ttl")) == qc_rules
     assert len(qc_rules) >= 10
+
+
+def test_every_python_rule_has_a_failing_fixture():
+    provoked_elsewhere = {"seed-hash", "seed-unlisted"}  # test_seed_hash_mismatch_and_unlisted_seed_are_reported
+    fixtures = sorted(p.stem for p in (FIXTURES / "provenance").glob("*.ttl"))
+    assert fixtures == sorted(set(PROVENANCE_RULES) - provoked_elsewhere)
+
+
+@pytest.mark.parametrize("before, printed, after, expected", [
+    ("职网格员", "1.4万余名", ",推行以", {"MoreThan"}),
+    ("共", "20", "多万元", {"MoreThan"}),          # 多 directly after the number, outside the printed value
+    ("遇涨幅达", "80%以上", "，有效激", {"AtLeast"}),
+    ("覆盖", "300户", "以上居民", {"AtLeast"}),
+    ("至少召开", "1次", "联席会议", {"AtLeast"}),   # a verb may stand between 至少 and the number
+    ("社区建设", "不低于300平方米", "的党群服", {"AtLeast"}),
+    ("累计投入", "约2000万元", "，全区2", {"Approximately"}),
+    ("积极探索", "50—100户左右", "的“微网", {"Approximately"}),
+    ("有", "近50个", "社区", {"Approximately"}),
+    ("服务", "15分钟", "以内的", {"AtMost"}),
+    ("人数", "不超过300人", "", {"AtMost"}),       # not MoreThan: 不超过 is read whole
+    ("覆盖居民", "300—500户", "标准，动", {"Exactly"}),
+    ("建成", "3个", "多网合一", {"Exactly"}),        # 多 of 多网合一 is not attached to the number
+    ("完成", "5项", "。以上工", {"Exactly"}),        # 以上 'the above' after a full stop
+    ("做好以下", "3项", "工作", {"Exactly"}),        # 以下 'the following' before the number
+    ("近年来", "5个", "社区", {"Exactly"}),
+    ("最近", "3年", "来，", {"Exactly"}),
+    ("每周发布", "一次", "“逢六上", {"Exactly"}),
+    ("及家属，", "三分之一", "的建成区", {"Exactly", "Approximately"}),  # a fraction stored as a rounded decimal
+])
+def test_qualifier_reading(before, printed, after, expected):
+    assert expected_qualifiers(before, printed, after) == expected
 
 
 @pytest.mark.parametrize("fixture", sorted((FIXTURES / "shacl").glob("*.ttl")) + sorted((FIXTURES / "qc").glob("*.ttl"))

@@ -22,11 +22,11 @@ def home(request: Request):
     cat = request.app.state.service.catalog
     categories = sorted(cat.categories.values(), key=lambda c: c.label.en)
     localities = sorted(cat.localities.values(), key=lambda l: l.id)
-    matrix = {}
-    for loc in localities:
-        for a in loc.adoptions:
-            c = cat.mechanisms[cat.adoptions[a].mechanism].category
-            matrix[(loc.iri, c)] = matrix.get((loc.iri, c), 0) + 1
+    # Presence, not volume: distinct local concepts per category, so the heatmap measures the
+    # locality rather than how finely its article happened to be curated.
+    from kg.comparison import presence
+
+    matrix = presence(cat.scheme, cat.uses)
     peak = max(matrix.values(), default=1)
     stats = request.app.state.service.extra["stats"]["totals"]
     return request.app.state.pages.render(request, "home.html", categories=categories, localities=localities,
@@ -67,7 +67,7 @@ def mechanism(mechanism_id: str, request: Request):
 
 
 @router.get("/compare", response_class=HTMLResponse)
-def compare(request: Request, localities: list[str] = Query(default=[])):
+def compare(request: Request, localities: list[str] = Query(default=[]), include_restated: bool = Query(False)):
     cat = request.app.state.service.catalog
     names = [n.strip() for item in localities for n in item.split(",") if n.strip()]
     result, error = None, None
@@ -75,7 +75,7 @@ def compare(request: Request, localities: list[str] = Query(default=[])):
         try:
             iris = views.resolve_localities(cat, names)
             if len(iris) >= 2:
-                result = views.compare(cat, iris)
+                result = views.compare(cat, iris, include_restated)
             else:
                 error = "pick at least two different localities"
         except views.NotFound as exc:
@@ -83,7 +83,8 @@ def compare(request: Request, localities: list[str] = Query(default=[])):
     all_locs = sorted(cat.localities.values(), key=lambda l: l.id)
     selected = {l.id for l in all_locs if l.id in names or l.label.zh in names or l.label.en in names}
     return request.app.state.pages.render(request, "compare.html", result=result, error=error, all_locs=all_locs,
-                                          selected=selected, status=422 if error else 200)
+                                          selected=selected, include_restated=include_restated,
+                                          status=422 if error else 200)
 
 
 @router.get("/documents/{document_id}", response_class=HTMLResponse)

@@ -93,9 +93,12 @@ async def get_mechanism(mechanism_id: str, request: Request):
 
 
 @router.get("/compare", response_model=CompareModel, responses={**NOT_FOUND, **BAD},
-            summary="Any number of localities side by side")
+            summary="Any number of localities side by side: same concept, shared by k of n, same practice with "
+                    "different programmes, unique, similarity at concept and practice level")
 def compare(request: Request, localities: str = Query(..., max_length=2000,
-                                                     description="comma-separated ids or zh/en names, at least two")):
+                                                     description="comma-separated ids or zh/en names, at least two"),
+            include_restated: bool = Query(False, description="count adoptions that only restate a central or "
+                                                              "provincial formula (left out by default)")):
     names = [n for n in (p.strip() for p in localities.split(",")) if n]
     if len(names) < 2:
         raise HTTPException(422, "give at least two localities, comma-separated, e.g. localities=jinchang,lanzhou")
@@ -105,7 +108,8 @@ def compare(request: Request, localities: str = Query(..., max_length=2000,
         raise HTTPException(404, str(exc)) from None
     if len(iris) < 2:
         raise HTTPException(422, "the names given resolve to fewer than two different localities")
-    return _cached(request, ("compare", tuple(iris)), lambda: views.compare(_cat(request), iris))
+    return _cached(request, ("compare", tuple(iris), include_restated),
+                   lambda: views.compare(_cat(request), iris, include_restated))
 
 
 @router.get("/search", response_model=SearchModel, responses=BAD, summary="Search zh or en labels and text")

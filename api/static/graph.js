@@ -35,7 +35,7 @@
 
   var nodes = new vis.DataSet();
   var edges = new vis.DataSet();
-  var all = { nodes: [], edges: [], byId: {}, adj: {}, edgeNames: {} };
+  var all = { nodes: [], edges: [], byId: {}, adj: {}, edgeNames: {}, edgeRestated: {} };
   var network = null;
   var panel = document.getElementById("panel");
 
@@ -93,6 +93,8 @@
     return visible;
   }
 
+  // Compare mode follows kg.comparison: adoptions that only restate a central formula and
+  // named overall formulas do not count; a concept is shared by all, by some (k of n) or by one.
   function compareStyle() {
     var chosen = state.compare.map(function (ref) { return "locality:" + ref; }).filter(function (id) { return all.byId[id]; });
     if (chosen.length < 2) { return null; }
@@ -102,11 +104,15 @@
         style[n.id] = chosen.indexOf(n.id) >= 0 ? { color: n.baseColor, borderWidth: 4 } : { color: "#e6e1d8" };
         return;
       }
-      var adopters = chosen.filter(function (l) { return (all.adj[n.id] || []).indexOf(l) >= 0; });
+      var adopters = n.excluded ? [] : chosen.filter(function (l) {
+        return (all.adj[n.id] || []).indexOf(l) >= 0 && !all.edgeRestated[l + "|" + n.id];
+      });
       if (n.kind === "mechanism" && adopters.length === chosen.length) {
         var names = adopters.map(function (l) { return (all.edgeNames[l + "|" + n.id] || []).slice().sort().join("/"); });
         var same = names.every(function (x) { return x === names[0]; });
         style[n.id] = { color: same ? "#2e7d32" : "#1565c0", cls: same ? "shared" : "variant" };
+      } else if (n.kind === "mechanism" && adopters.length > 1) {
+        style[n.id] = { color: "#6a1b9a", cls: "some" };
       } else if (n.kind === "mechanism" && adopters.length === 1) {
         style[n.id] = { color: "#ef6c00", cls: "unique" };
       } else {
@@ -387,6 +393,7 @@
       all.adj[e.from].push(e.to);
       all.adj[e.to].push(e.from);
       all.edgeNames[e.from + "|" + e.to] = e.names;
+      all.edgeRestated[e.from + "|" + e.to] = all.edgeRestated[e.to + "|" + e.from] = !!e.restated;
       if (e.names && e.names.length) { e.title = e.names.join(" / "); }
     });
     all.nodes = data.nodes;
