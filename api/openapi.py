@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
 ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorModel"}}}
 ANY = {"schema": {"type": "string"}}
+JSON_DOC = {"schema": {"type": "object"}}  # JSON-LD documents and SPARQL JSON results are objects, not strings
 SPARQL_MEDIA = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
                 "text/tab-separated-values", "text/turtle", "application/n-triples", "application/rdf+xml",
                 "application/ld+json", "text/html"]
@@ -33,7 +34,7 @@ SPARQL_ERRORS = {str(code): {"description": text, "content": TEXT} for code, tex
 
 
 def _content(media: list[str]) -> dict:
-    return {m: dict(ANY) for m in media}
+    return {m: dict(JSON_DOC if m.endswith("+json") else ANY) for m in media}
 
 
 def install(app: FastAPI) -> None:
@@ -57,7 +58,7 @@ def install(app: FastAPI) -> None:
                 responses.setdefault("504", {"description": "store answer truncated or too slow", "content": ERROR})
                 if path.startswith("/api/") and "{" in path and path != "/api/sources/{source_id}":
                     ok = responses.setdefault("200", {"description": "OK"})
-                    ok.setdefault("content", {}).setdefault("application/ld+json", dict(ANY))
+                    ok.setdefault("content", {}).setdefault("application/ld+json", dict(JSON_DOC))
                     responses.setdefault("406", {"description": "not acceptable", "content": ERROR})
         sparql = schema["paths"].get("/sparql", {})
         for method, op in sparql.items():
