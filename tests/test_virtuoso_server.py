@@ -271,7 +271,11 @@ def test_virtuoso_timeouts(virtuoso):
     assert time.monotonic() - started < 10
     assert r.status_code == 200 and r.headers["x-sql-state"] == "S1TAT"
     assert "incomplete results" in r.headers["x-sql-message"]
-    assert r.json()["results"]["bindings"] == []  # the aggregate never finished: no row at all
+    # An "anytime" answer: either no row (the aggregate never finished) or, on a fast run, a partial
+    # count far below the true 3000³. Both come marked S1TAT only in the headers, which is why remote
+    # mode reads them as incomplete.
+    rows = r.json()["results"]["bindings"]
+    assert rows == [] or int(rows[0]["n"]["value"]) < 3000 ** 3
 
     streaming = select(virtuoso, f"SELECT ?a ?d WHERE {{ GRAPH <{BIG}> {{ ?a ?b ?c . ?d ?e ?f }} }}", timeout="1000")
     if streaming.status_code == 500:  # rows were streaming when the limit struck: partial result, then the error
