@@ -12,14 +12,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from kg.comparison import is_true
+from kg.comparison import RESTATED, is_true
 from kg.namespaces import ID
 from kg.seeds import load_seeds
 
 from .repository import Repository
-
-
-ZL_RESTATED = "https://w3id.org/zhili/ontology#RestatedPolicy"
 
 
 def local_id(iri: str) -> str:
@@ -320,15 +317,11 @@ class Catalog:
                                              definitions=defs, scope_note=_label(rows, "note"),
                                              excluded=any(is_true(r["excluded"]) for r in rows))
         for m in self.mechanisms.values():
-            node, seen = m.broader, {m.iri}
-            while node in self.mechanisms and node not in seen:  # walk up to the top concept
-                seen.add(node)
-                node = self.mechanisms[node].broader
-            m.category = node
+            m.category = self.scheme.category(m.iri)  # the top concept, through skos:broader
             if m.broader in self.mechanisms:
                 self.mechanisms[m.broader].narrower.append(m.iri)
-            if node in self.categories:
-                self.categories[node].mechanisms.append(m.iri)
+            if m.category in self.categories:
+                self.categories[m.category].mechanisms.append(m.iri)
 
         self.localities: dict[str, Locality] = {}
         for iri, rows in _group(repo.select(Q_LOCALITIES), "l").items():
@@ -344,7 +337,7 @@ class Catalog:
             details = _label(rows, "details")
             self.adoptions[iri] = Adoption(iri, local_id(iri), r["l"], r["m"], r["name"], r["gloss"], details,
                                            sorted(_uniq(x["related"] for x in rows)), evidence=evidence_of.get(iri, []),
-                                           restated=r["origin"] == ZL_RESTATED,
+                                           restated=r["origin"] == RESTATED,
                                            sub_places=sorted(_uniq(x["place"] for x in rows)),
                                            parts=sorted(_uniq(x["part"] for x in rows)))
             self.localities[r["l"]].adoptions.append(iri)

@@ -33,8 +33,7 @@ def build_graph(cat: Catalog) -> nx.Graph:
     for m in cat.mechanisms.values():
         if m.adoptions:
             g.add_node(f"mechanism:{m.id}", kind="mechanism", ref=m.id, zh=m.label.zh, en=m.label.en,
-                       category=cat.categories[m.category].id, color=colors[m.category], excluded=m.excluded,
-                       practice=cat.mechanisms[cat.scheme.practice(m.iri)].id if cat.scheme.practice(m.iri) in cat.mechanisms else m.id)
+                       category=cat.categories[m.category].id, color=colors[m.category], excluded=m.excluded)
     for a in cat.adoptions.values():
         u, v = f"locality:{cat.localities[a.locality].id}", f"mechanism:{cat.mechanisms[a.mechanism].id}"
         if g.has_edge(u, v):
@@ -96,7 +95,7 @@ def to_vis(g: nx.Graph, cat: Catalog | None = None) -> dict:
         node.update(kind=d["kind"], ref=d["ref"], zh=d["zh"], en=d["en"], category=d["category"],
                     hidden=d["kind"] == "document")
         if d["kind"] == "mechanism":
-            node.update(excluded=d.get("excluded", False), practice=d.get("practice", d["ref"]))
+            node.update(excluded=d.get("excluded", False))
     edge_data = {frozenset((u, v)): d for u, v, d in g.edges(data=True)}
     for i, edge in enumerate(edges):
         d = edge_data[frozenset((edge["from"], edge["to"]))]

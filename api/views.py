@@ -8,6 +8,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from kg.comparison import compare as run_comparison
+from kg.namespaces import ZL
+
 from .catalog import Adoption, Catalog, Evidence, Figure, Label, local_id
 from .echo import echo
 from .models import (ArticleModel, SubPlaceModel, AdopterModel, AdoptionModel, CategoryGroup, CompareModel, ComparableFigure, DocumentModel,
@@ -63,7 +66,7 @@ def figure(cat: Catalog, f: Figure) -> FigureModel:
     return FigureModel(id=f.id, iri=f.iri, label=lab(f.label), value=float(f.value) if f.value is not None else None,
                        value_text=f.value, min_value=f.min_value, max_value=f.max_value, unit=lab(f.unit),
                        printed=f.printed, qualifier=f.qualifier,
-                       qualifier_label=lab(cat.label("https://w3id.org/zhili/ontology#" + f.qualifier)), period=f.period,
+                       qualifier_label=lab(cat.label(ZL[f.qualifier])), period=f.period,
                        adoption=local_id(f.adoption) if f.adoption else None, printed_unit=f.printed_unit,
                        denominator=lab(f.denominator) if f.denominator else None,
                        sub_places=[ref(cat, p) for p in f.sub_places], evidence=evidence(cat, f.evidence))
@@ -188,10 +191,8 @@ def resolve_localities(cat: Catalog, names: list[str]) -> list[str]:
 
 def compare(cat: Catalog, iris: list[str], include_restated: bool = False) -> CompareModel:
     """kg.comparison over the catalog, as response models with names in both languages."""
-    from kg.comparison import compare as run
-
     locs = [{"iri": i, "id": local_id(i), "zh": cat.label(i).zh, "en": cat.label(i).en} for i in iris]
-    out = run(cat.scheme, cat.uses, locs, include_restated)
+    out = run_comparison(cat.scheme, cat.uses, locs, include_restated)
     cref = lambda r: ref(cat, r["iri"])  # noqa: E731
     lid = local_id
 

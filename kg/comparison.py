@@ -59,6 +59,10 @@ class Scheme:
         chain = self.chain(iri)
         return chain[-2] if len(chain) >= 2 else chain[-1]
 
+    def excluded(self, iri: str) -> bool:
+        """Marked zl:excludedFromComparison (a named overall formula)."""
+        return iri in self.concepts and self.concepts[iri].excluded
+
     def level(self, iri: str) -> str:
         return LEVELS[min(len(self.chain(iri)), len(LEVELS)) - 1]
 
@@ -79,9 +83,8 @@ def compare(scheme: Scheme, uses: list[Use], localities: list[dict], include_res
     chosen = [l["iri"] for l in localities]
     mine = [u for u in uses if u.locality in chosen]
     restated = [u for u in mine if u.restated]
-    formulas = [u for u in mine if not u.restated and scheme.concepts.get(u.concept, Concept("", "", "", None)).excluded]
-    compared = [u for u in mine if (include_restated or not u.restated)
-                and not scheme.concepts.get(u.concept, Concept("", "", "", None)).excluded]
+    formulas = [u for u in mine if not u.restated and scheme.excluded(u.concept)]
+    compared = [u for u in mine if (include_restated or not u.restated) and not scheme.excluded(u.concept)]
 
     names: dict[str, dict[str, list[str]]] = {}  # concept -> locality -> local names
     for u in compared:
@@ -153,8 +156,7 @@ def presence(scheme: Scheme, uses: list[Use], include_restated: bool = False) ->
     """Distinct concepts per (locality, category): the heatmap's measure, independent of curation granularity."""
     seen: dict[tuple[str, str], set[str]] = {}
     for u in uses:
-        c = scheme.concepts.get(u.concept)
-        if c is None or c.excluded or (u.restated and not include_restated):
+        if u.concept not in scheme.concepts or scheme.excluded(u.concept) or (u.restated and not include_restated):
             continue
         seen.setdefault((u.locality, scheme.category(u.concept)), set()).add(u.concept)
     return {k: len(v) for k, v in seen.items()}

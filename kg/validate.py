@@ -384,7 +384,8 @@ class Report:
 
 
 def validate(data_dir: Path = DATA, extra: list[Path] | None = None, check_formatting: bool = True) -> Report:
-    """All four checks over the dataset (plus extra files, e.g. a failing fixture)."""
+    """Every check over the dataset (plus extra files, e.g. a failing fixture): format, SHACL, QC queries,
+    provenance, verbatim names, qualifiers and articles."""
     started = time.perf_counter()
     files = dataset_files(data_dir, extra)
     violations = check_format(curated_files(data_dir)) if check_formatting else []

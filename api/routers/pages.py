@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from kg.comparison import presence
+
 from .. import views
 
 router = APIRouter(include_in_schema=False)
@@ -24,8 +26,6 @@ def home(request: Request):
     localities = sorted(cat.localities.values(), key=lambda l: l.id)
     # Presence, not volume: distinct local concepts per category, so the heatmap measures the
     # locality rather than how finely its article happened to be curated.
-    from kg.comparison import presence
-
     matrix = presence(cat.scheme, cat.uses)
     peak = max(matrix.values(), default=1)
     stats = request.app.state.service.extra["stats"]["totals"]

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from kg.namespaces import PREFIXES
-from kg.paths import SEEDS
+from kg.seeds import load_seeds
 from kg.turtle import qname
 
 HERE = Path(__file__).parent
@@ -34,7 +34,7 @@ def _questions() -> list[dict]:
 
 
 QUESTIONS = _questions()
-SEED_TEXT = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+SEED_TEXT = "\n".join(seed.text for seed in load_seeds())
 
 
 def _value(term) -> str:
