@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .pages import Pages
 from .repository import EmbeddedRepository, Repository, StoreUnavailable
-from .routers import graph, linked_data, pages, rest, sparql
+from .routers import cite, docs, graph, linked_data, pages, pictures, rest, search, sparql
 from .security import SecurityHeadersMiddleware
 from .sparql import guard
 from .service import Service
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
         description="Urban grassroots governance knowledge graph: REST/JSON(-LD) API, SPARQL 1.1 endpoint at /sparql, "
                     "linked-data pages. Read-only; every fact carries verbatim evidence.",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # served offline by routers/docs.py under the page CSP
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
@@ -140,6 +141,10 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
     app.include_router(rest.router)
     app.include_router(linked_data.router)
     app.include_router(graph.router)
+    app.include_router(docs.router)
+    app.include_router(pictures.router)
+    app.include_router(search.router)
+    app.include_router(cite.router)
     app.include_router(pages.router)
 
     @app.get("/favicon.ico", include_in_schema=False)

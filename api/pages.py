@@ -33,37 +33,24 @@ def self_path(request: Request) -> str:
     return "/" + quote(path, safe="/:@!$&'()*+,;=-._~")
 
 
-TEXT = {
-    "title": {"zh": "治理：城市基层治理知识图谱", "en": "Zhili: urban grassroots governance knowledge graph"},
-    "home": {"zh": "首页", "en": "Home"}, "localities": {"zh": "地方", "en": "Localities"},
-    "mechanisms": {"zh": "机制", "en": "Mechanisms"}, "compare": {"zh": "比较", "en": "Compare"},
-    "sources": {"zh": "来源", "en": "Sources"}, "sparql": {"zh": "SPARQL 查询", "en": "SPARQL"},
-    "graph": {"zh": "图谱", "en": "Graph"}, "api": {"zh": "API 文档", "en": "API docs"},
-    "evidence": {"zh": "证据", "en": "Evidence"}, "figures": {"zh": "数据", "en": "Figures"},
-    "tiers": {"zh": "层级体系", "en": "Tier chains"}, "documents": {"zh": "政策文件", "en": "Policy documents"},
-    "notes": {"zh": "版面说明", "en": "Layout notes"}, "category": {"zh": "类别", "en": "Category"},
-    "local_name": {"zh": "地方名称", "en": "Local name"}, "adopted_by": {"zh": "采用地方", "en": "Adopted by"},
-    "shared": {"zh": "所有所选地方都有的机制", "en": "Same concept in all"}, "unique": {"zh": "独有机制", "en": "Only in"},
-    "partial": {"zh": "部分地方共有", "en": "Shared by some"}, "similarity": {"zh": "相似度", "en": "Similarity"},
-    "variants": {"zh": "同一上位做法、不同具体项目", "en": "Same broader practice, different programmes"},
-    "practice": {"zh": "上位做法", "en": "Practice"}, "concept_level": {"zh": "具体概念层", "en": "concept level"},
-    "practice_level": {"zh": "做法层", "en": "practice level"},
-    "include_restated": {"zh": "把转述的上级提法也计入比较", "en": "Count restated higher-level formulas"},
-    "restated_left_out": {"zh": "未计入：仅转述上级提法", "en": "Left out: restated higher-level formulas"},
-    "formulas": {"zh": "总体工作格局提法（不参与比较，其组成部分已分别比较）",
-                 "en": "Named overall formulas (not compared; their parts are compared one by one)"},
-    "practice_shared": {"zh": "同一上位做法也见于", "en": "same practice also in"},
-    "choose": {"zh": "选择两个或更多地方", "en": "Pick two or more localities"},
-    "submit": {"zh": "比较", "en": "Compare"}, "supports": {"zh": "支持的事实", "en": "Facts this span supports"},
-    "matrix_intro": {"zh": "每个地方在各机制类别中采用的不同机制数（按概念计，不含转述的上级提法；点击查看证据）",
-                     "en": "Distinct mechanisms per locality and category (concepts present, restated formulas left out; "
-                           "each cell links to the evidence)"},
-    "issued_by": {"zh": "发布", "en": "Issued by"}, "cited_by": {"zh": "引用", "en": "Cited by"},
-    "establishes": {"zh": "确立机制", "en": "Establishes"}, "level": {"zh": "级别", "en": "Level"},
-    "province": {"zh": "省份", "en": "Province"}, "parent": {"zh": "上级市", "en": "Parent city"},
-    "examples": {"zh": "示例查询", "en": "Example queries"}, "not_found": {"zh": "未找到", "en": "Not found"},
-    "properties": {"zh": "属性", "en": "Properties"}, "comparable": {"zh": "可比数据", "en": "Comparable figures"},
-}
+STRINGS = Path(__file__).parent / "strings"
+
+
+def load_text() -> dict[str, dict[str, str]]:
+    """Every UI string in zh and en, one JSON file per feature (api/strings/*.json) so features own
+    their words; a key defined twice, or a string missing a language, is an error at start-up."""
+    text: dict[str, dict[str, str]] = {}
+    for path in sorted(STRINGS.glob("*.json")):
+        for key, value in json.loads(path.read_text(encoding="utf-8")).items():
+            if key in text:
+                raise ValueError(f"UI string {key!r} defined twice ({path.name})")
+            if set(value) != {"zh", "en"} or not all(isinstance(v, str) and v for v in value.values()):
+                raise ValueError(f"UI string {key!r} in {path.name} needs non-empty zh and en")
+            text[key] = value
+    return text
+
+
+TEXT = load_text()
 
 
 class Pages:

@@ -1,0 +1,1 @@
+"use strict"; // header search suggestions (filled in by the search feature)
