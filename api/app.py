@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .pages import Pages
 from .repository import EmbeddedRepository, Repository, StoreUnavailable
 from .routers import cite, docs, graph, linked_data, pages, pictures, rest, search, sparql
+from .http_cache import HttpCacheMiddleware
 from .security import SecurityHeadersMiddleware
 from .sparql import guard
 from .service import Service
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
         lifespan=lifespan,
         docs_url=None, redoc_url=None,  # served offline by routers/docs.py under the page CSP
     )
+    app.add_middleware(HttpCacheMiddleware)  # inside the security headers: its 304s get them too
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["*"], expose_headers=["Zhili-Truncated", "Zhili-Rows"])
@@ -166,7 +168,7 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
                 "network_isolated_workers": pool.isolated if pool else None,
                 "worker_walls": pool.walls() if pool else None, "pool": vars(pool.stats) if pool else None,
                 "fairness": service.gate.snapshot(),
-                "response_cache": service.responses.stats()}
+                "response_cache": service.responses.stats(), "answer_cache": service.answers.stats()}
         return JSONResponse(body, status_code=200 if store["ok"] else 503)
 
     return app

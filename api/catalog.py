@@ -87,6 +87,9 @@ class Locality:
     documents: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    adcode: str | None = None  # GB/T 2260 division code (zl:adminCode, from the cpca gazetteer: kg/gazetteer.py)
+    lat: float | None = None  # WGS84 (geo:lat / geo:long) of the seat, from the same gazetteer
+    lon: float | None = None
 
 
 @dataclass
@@ -170,6 +173,7 @@ class Note:
     locality: str | None
     comment: str
     evidence: list[str] = field(default_factory=list)
+    comment_zh: str = ""
 
 
 @dataclass
@@ -242,8 +246,9 @@ SELECT ?a ?seed ?start ?end ?headline ?byline ?l ?author ?role (LANG(?role) AS ?
   ?a a zl:Article ; zl:inSource ?seed ; zl:startOffset ?start ; zl:endOffset ?end ; zl:headline ?headline ; zl:locality ?l .
   OPTIONAL { ?a zl:byline ?byline } OPTIONAL { ?a dcterms:creator ?author } OPTIONAL { ?a zl:authorRole ?role } }"""
 Q_LOCALITIES = """
-SELECT ?l ?level ?province ?parent ?seed WHERE { ?l a zl:Locality ; zl:adminLevel ?level ; zl:province ?province .
-  OPTIONAL { ?l zl:parentCity ?parent } OPTIONAL { ?l zl:describedIn ?seed } }"""
+SELECT ?l ?level ?province ?parent ?seed ?code ?lat ?lon WHERE { ?l a zl:Locality ; zl:adminLevel ?level ; zl:province ?province .
+  OPTIONAL { ?l zl:parentCity ?parent } OPTIONAL { ?l zl:describedIn ?seed } OPTIONAL { ?l zl:adminCode ?code }
+  OPTIONAL { ?l <http://www.w3.org/2003/01/geo/wgs84_pos#lat> ?lat ; <http://www.w3.org/2003/01/geo/wgs84_pos#long> ?lon } }"""
 Q_ADOPTIONS = """
 SELECT ?a ?l ?m ?name ?gloss ?details (LANG(?details) AS ?detailsLang) ?related ?origin ?place ?part WHERE {
   ?a a zl:Adoption ; zl:locality ?l ; zl:mechanism ?m ; zl:localName ?name ; zl:gloss ?gloss .
@@ -264,8 +269,9 @@ Q_DOCUMENTS = """
 SELECT ?d ?title ?issuer ?cited ?est WHERE { ?d a zl:PolicyDocument ; dcterms:title ?title .
   OPTIONAL { ?d zl:issuedBy ?issuer } OPTIONAL { ?d zl:citedBy ?cited } OPTIONAL { ?d zl:establishes ?est } }"""
 Q_NOTES = """
-SELECT ?n ?issue ?l ?comment WHERE { ?n a zl:LayoutNote ; zl:layoutIssue ?issue .
-  OPTIONAL { ?n zl:locality ?l } OPTIONAL { ?n rdfs:comment ?comment FILTER(LANG(?comment) = 'en') } }"""
+SELECT ?n ?issue ?l ?comment ?comment_zh WHERE { ?n a zl:LayoutNote ; zl:layoutIssue ?issue .
+  OPTIONAL { ?n zl:locality ?l } OPTIONAL { ?n rdfs:comment ?comment FILTER(LANG(?comment) = 'en') }
+  OPTIONAL { ?n rdfs:comment ?comment_zh FILTER(LANG(?comment_zh) = 'zh') } }"""
 Q_EVIDENCE = """
 SELECT ?ann ?body ?seed ?exact ?start ?end WHERE {
   ?ann a oa:Annotation ; oa:hasBody ?body ; oa:hasTarget ?t .
@@ -329,7 +335,9 @@ class Catalog:
             self.localities[iri] = Locality(iri, local_id(iri), lab(iri), lab(r["level"]), lab(r["province"]),
                                             lab(r["parent"]) if r["parent"] else None,
                                             [local_id(s) for s in _uniq(x["seed"] for x in rows)],
-                                            evidence=evidence_of.get(iri, []))
+                                            evidence=evidence_of.get(iri, []), adcode=r["code"],
+                                            lat=float(r["lat"]) if r["lat"] is not None else None,
+                                            lon=float(r["lon"]) if r["lon"] is not None else None)
 
         self.adoptions: dict[str, Adoption] = {}
         for iri, rows in _group(repo.select(Q_ADOPTIONS), "a").items():
@@ -394,7 +402,8 @@ class Catalog:
         self.notes: dict[str, Note] = {}
         for iri, rows in _group(repo.select(Q_NOTES), "n").items():
             r = rows[0]
-            self.notes[iri] = Note(iri, local_id(iri), lab(r["issue"]), r["l"], r["comment"] or "", evidence_of.get(iri, []))
+            self.notes[iri] = Note(iri, local_id(iri), lab(r["issue"]), r["l"], r["comment"] or "", evidence_of.get(iri, []),
+                                   r.get("comment_zh") or "")
             if r["l"] in self.localities:
                 self.localities[r["l"]].notes.append(iri)
 
@@ -441,9 +450,21 @@ class Catalog:
     def label(self, iri: str | None) -> Label:
         if not iri:
             return Label()
+        iri = str(iri)  # an rdflib URIRef hashes apart from the plain str keys of the label index
         if iri in self.adoptions:
             return Label(self.adoptions[iri].local_name, self.adoptions[iri].gloss)
         return self.labels.get(iri, Label(local_id(iri), local_id(iri)))
+
+    def headline(self, source_id: str, start: int | None = None) -> str:
+        """What a source is called for a reader: the headline of the article holding offset `start` (else
+        the source's first headline); the source id only when the manifest names no headline at all."""
+        source = self.by_id["source"].get(source_id)
+        if source is None:
+            return source_id
+        for article in self.articles.values():
+            if article.source == source_id and start is not None and article.start <= start < article.end:
+                return article.headline
+        return source.headlines[0] if source.headlines else source_id
 
     def entity(self, iri: str) -> Any:
         for table in (self.localities, self.mechanisms, self.categories, self.adoptions, self.figures, self.chains,
@@ -451,6 +472,12 @@ class Catalog:
             if iri in table:
                 return table[iri]
         return None
+
+    def citation(self, iri: str, lang: str = "en", checksum: str | None = None) -> str:
+        """The plain-text citation of iri for the pages' cite control (api/citation.py); "" if not citable."""
+        from .citation import plain_text
+
+        return plain_text(self, iri if iri.startswith("http") else ID + iri, lang, checksum)
 
     def kind(self, iri: str) -> str:
         return iri[len(ID):].split("/", 1)[0] if iri.startswith(ID) else "resource"

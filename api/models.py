@@ -18,6 +18,7 @@ class EvidenceModel(BaseModel):
     start: int = Field(description="start offset in Unicode code points")
     end: int
     reader: str = Field(description="link to the highlighted span in the source reader")
+    headline: str = Field("", description="headline of the article the span lies in (as printed, zh)")
 
 
 class Ref(BaseModel):
@@ -107,6 +108,7 @@ class NoteModel(BaseModel):
     issue: LabelModel
     locality: Ref | None
     comment: str
+    comments: LabelModel | None = Field(None, description="the note in zh and en (comment is the en one)")
     evidence: list[EvidenceModel]
 
 
@@ -120,6 +122,9 @@ class LocalitySummary(BaseModel):
     adoption_count: int
     mechanism_count: int
     figure_count: int
+    adcode: str | None = Field(None, description="GB/T 2260 division code (6 digits), from the cpca gazetteer")
+    lat: float | None = Field(None, description="WGS84 latitude of the seat (geo:lat), from the cpca gazetteer")
+    lon: float | None = Field(None, description="WGS84 longitude of the seat (geo:long), from the cpca gazetteer")
 
 
 class ArticleModel(BaseModel):

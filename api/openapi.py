@@ -73,9 +73,13 @@ def install(app: FastAPI) -> None:
                     "application/sparql-query": {"schema": {"type": "string"}}}}
         resolve = schema["paths"].get("/id/{path}", {}).get("get")
         if resolve:
-            resolve["responses"].update({"200": {"description": "the resource", "content": _content(RDF_MEDIA)},
-                                         "303": {"description": "see the page of the entity"},
+            resolve["responses"].update({"200": {"description": "the resource (the suffix, if any, chooses the format; "
+                                                        "`Link` names the other formats)", "content": _content(RDF_MEDIA)},
                                          "406": {"description": "not acceptable", "content": ERROR}})
+        context = schema["paths"].get("/ns/context.jsonld", {}).get("get")
+        if context:
+            context["responses"]["200"] = {"description": "the JSON-LD context",
+                                           "content": _content(["application/ld+json"])}
         export = schema["paths"].get("/api/export", {}).get("get")
         if export:
             export["responses"]["200"] = {"description": "the dataset", "content": _content(EXPORT_MEDIA)}

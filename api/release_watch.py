@@ -15,6 +15,8 @@ import asyncio
 import logging
 import time
 
+import pyoxigraph as ox
+
 from kg.release import Release
 from kg.store import dataset_checksum
 
@@ -34,6 +36,14 @@ def verified_quads(repo, release: Release) -> list:
     if len(quads) != release.quads or dataset_checksum(quads) != release.checksum:
         raise ReleaseMismatch(f"the store's release {release.id} holds {len(quads)} quads that do not match its "
                               f"record ({release.quads} quads, checksum {release.checksum[:12]}…)")
+    if release.union:  # the default graph user queries read: exactly the file graphs' triples
+        from kg.release import canonical_triples
+
+        union = repo.union_triples()
+        if len(union) != release.union_triples or union != canonical_triples(
+                ox.Triple(q.subject, q.predicate, q.object) for q in quads):
+            raise ReleaseMismatch(f"the union graph of release {release.id} holds {len(union)} triples that are not "
+                                  f"the triples of its graphs ({release.union_triples} in its record)")
     return quads
 
 
@@ -68,7 +78,11 @@ class ReleaseWatch:
                 log.exception("release check failed")
 
     async def check(self) -> str:
-        """One check (and a switch, if the pointer moved); returns the state. Runs on the store's own threads."""
+        """One check (and a switch, if the pointer moved); returns the state. Runs on the store's own threads.
+        While a check (or a switch, which reads and verifies the whole new release) is under way, the state it
+        started from is returned at once: /health never waits behind one."""
+        if self._lock.locked():
+            return self.state
         async with self._lock:
             loop = asyncio.get_running_loop()
             full = time.monotonic() - self.last_verified >= self.verify_interval
@@ -86,9 +100,10 @@ class ReleaseWatch:
             if current.id != repo.release.id:
                 return current
             count = repo.count(checking=True)
-            if count != repo.release.quads:
+            expected = repo.release.quads + repo.release.union_triples
+            if count != expected:
                 return self._problem(f"the store holds {count} quads in release {current.id}, whose record says "
-                                     f"{repo.release.quads}")
+                                     f"{expected}")
             if full:
                 verified_quads(repo.view(), repo.release)
                 self.last_verified = time.monotonic()

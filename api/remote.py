@@ -1,8 +1,9 @@
 """A remote SPARQL 1.1 server as the store: the Query protocol for reading, nothing else.
 
 Only the graphs of the current release (kg/release.py) are ever read: every request names
-them as its dataset, and a user's `default-graph-uri`/`named-graph-uri` may only narrow
-that set (the router checks). Every failure of the server (down, slow, an error status, a
+them as its dataset (a user query's default graph is the release's union graph, one graph
+the store holds, never a merge of its file graphs per query), and a user's
+`default-graph-uri`/`named-graph-uri` may only narrow that set (the router checks). Every failure of the server (down, slow, an error status, a
 body cut off part-way, as Oxigraph's own --timeout-s produces, or partial results, as
 Virtuoso's anytime queries produce) becomes StoreUnavailable, which the routers turn into
 503/504 with a message that never names the store's address. The service recovers by
@@ -77,8 +78,24 @@ class RemoteRepository:
         self.engine = "unknown"  # from the Server header: "virtuoso" turns on its timeout parameter and checks
         self.problem: str | None = None  # set while the store does not hold the release: every read refuses
 
+    @property
+    def verify_timeout(self) -> float:
+        """Whole-release reads (the checksum checks) are not user queries: they get at least 30 s, so a busy
+        store does not stop start-up or a release switch at ZHILI_QUERY_TIMEOUT."""
+        return max(self.timeout, 30.0)
+
     def use(self, release: Release) -> None:
         self.release, self.graphs = release, list(release.graphs)
+
+    def default_dataset(self) -> list[str]:
+        """A user query's default graph: the release's union graph, one graph the store holds (merging the
+        file graphs per query cost 5-15x the query itself on Oxigraph); the file graphs for a release written
+        before union graphs existed."""
+        return [self.release.union] if self.release and self.release.union else self.graphs
+
+    def checked_graphs(self) -> list[str]:
+        """Every graph of the release the checks count: its file graphs and its union graph."""
+        return self.graphs + ([self.release.union] if self.release and self.release.union else [])
 
     def for_release(self, release: Release) -> "RemoteRepository":
         """The same store (and connection pool), reading another release's graphs."""
@@ -161,9 +178,10 @@ class RemoteRepository:
         return release_from_rows([{n: _python(row.get(n)) for n in names} for row in data["results"]["bindings"]])
 
     def count(self, checking: bool = False) -> int:
-        """Quads in the release's graphs, as the store holds them now."""
+        """Quads in the release's graphs and its union graph, as the store holds them now (the record's
+        `quads` plus `union_triples`)."""
         body = (self.view() if checking else self)._post("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
-                          "application/sparql-results+json", default_graphs=[])
+                          "application/sparql-results+json", default_graphs=[], named_graphs=self.checked_graphs())
         return int(_python(self._json(body)["results"]["bindings"][0]["n"]))
 
     @staticmethod
@@ -180,16 +198,31 @@ class RemoteRepository:
         return [{n: _python(row.get(n)) for n in names} for row in data["results"]["bindings"]]
 
     def construct(self, query: str, bindings: Mapping[str, str] | None = None) -> list[ox.Triple]:
-        body = self._post(_PROLOGUE + bind(query, bindings), "application/n-triples")
+        # a graph (a set of triples): read from the release's union graph, never merged per query
+        body = self._post(_PROLOGUE + bind(query, bindings), "application/n-triples",
+                          default_graphs=self.default_dataset())
         try:
             return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
         except SyntaxError as exc:
             raise StoreTruncated(f"the store returned a truncated or invalid graph ({exc})") from exc
 
+    def union_triples(self) -> set:
+        """The union graph's triples, in canonical forms (compared with the file graphs' at every full check)."""
+        from kg.release import canonical_triples
+
+        body = self._post(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{self.release.union}> {{ ?s ?p ?o }} }}",
+                          "application/sparql-results+json", default_graphs=[], named_graphs=[self.release.union],
+                          timeout=self.verify_timeout)
+        try:
+            solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            return canonical_triples(ox.Triple(row["s"], row["p"], row["o"]) for row in solutions)
+        except SyntaxError as exc:
+            raise StoreTruncated(f"the store returned a truncated or invalid result ({exc})") from exc
+
     def quads(self) -> list[ox.Quad]:
         """The release's quads under their file graph names, in canonical value forms (as embedded serves them)."""
         body = self._post("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", "application/sparql-results+json",
-                          default_graphs=[])
+                          default_graphs=[], timeout=self.verify_timeout)
         try:
             solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
             return canonical_quads(ox.Quad(row["s"], row["p"], row["o"], row["g"]) for row in solutions)
@@ -214,7 +247,8 @@ class RemoteRepository:
         (the caller stops reading at its caps and the connection is closed)."""
         if self.problem:
             raise StoreUnavailable(self.problem)
-        content = self._form(_PROLOGUE + query, default_graphs or self.graphs, named_graphs or self.graphs, timeout)
+        content = self._form(_PROLOGUE + query, default_graphs or self.default_dataset(), named_graphs or self.graphs,
+                             timeout)
         deadline = time.monotonic() + timeout
         try:
             with self.client.stream("POST", self.query_url, content=content,

@@ -47,6 +47,7 @@ class SecurityHeadersMiddleware:
                 if headers.get("content-type", "").startswith("text/html"):
                     headers.setdefault("Content-Security-Policy", CSP)
                     headers.setdefault("X-Frame-Options", "DENY")
+                    add_vary(headers, "Accept-Language")  # pages default to the reader's language
                 if not static:
                     add_vary(headers, "Accept")
             await send(message)

@@ -15,7 +15,7 @@ from kg.store import dataset_checksum
 from .catalog import Catalog
 from .release_watch import ReleaseWatch, verified_quads
 from .repository import Repository
-from .response_cache import ResponseCache
+from .response_cache import AnswerCache, ResponseCache
 from .snapshot import Derived, derive, read_snapshot
 from .settings import Settings
 from .sparql.fairness import FairGate
@@ -43,6 +43,7 @@ class Service:
         self.store_executor = ThreadPoolExecutor(4, thread_name_prefix="zhili-store")
         self.query_executor = ThreadPoolExecutor(max(1, self.settings.workers), thread_name_prefix="zhili-query")
         self.watch: ReleaseWatch | None = None
+        self.answers = AnswerCache(self.settings.answer_cache_bytes)  # SPARQL answers of this release
         self.gate = FairGate(self.settings.workers, self.settings.client_queries,
                              heavy_seconds=max(0.5, self.settings.query_timeout / 2),
                              retry_after=max(1, round(self.settings.query_timeout / 2)))
@@ -93,6 +94,7 @@ class Service:
         self.checksum, self.triples = checksum, triples
         self.extra = {"class_counts": derived.class_counts, "stats": derived.stats}
         self.responses = ResponseCache()
+        self.answers = AnswerCache(self.settings.answer_cache_bytes)  # answers of the old release are gone with it
 
     def graph_names(self) -> dict[str, str]:
         """Graph IRIs a client may name in default-graph-uri / named-graph-uri, to the name the store uses:
@@ -182,7 +184,7 @@ def remote_query(repo, job, timeout: float):
                 if isinstance(result, ox.QueryBoolean):
                     written = write_boolean(bool(result), job.fmt)
                 else:
-                    written = write_solutions(result, job.fmt, job.max_rows, job.max_bytes)
+                    written = write_solutions(result, job.fmt, job.max_rows, job.max_bytes, job.order)
     except StoreTimeout:
         raise QueryTimeout() from None
     except SyntaxError as exc:  # the stream ended part-way (e.g. the store's own time limit) or is malformed

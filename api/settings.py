@@ -47,6 +47,14 @@ def base_url(text: str) -> str:
     return text
 
 
+def non_negative(text: str) -> int:
+    """'300' -> 300; a negative number is refused at start-up."""
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"negative: {text!r}")
+    return value
+
+
 def flag(text: str) -> bool:
     """'1', 'true', 'yes', 'on' -> True; '0', 'false', 'no', 'off' -> False."""
     value = text.strip().lower()
@@ -86,6 +94,8 @@ class Settings:
     body_deadline: float = 60.0              # ZHILI_BODY_DEADLINE: a request body must arrive within this (else 408)
     public_url: str = DEFAULT_PUBLIC_URL     # ZHILI_PUBLIC_URL: this service's address, for every absolute URL it writes
     bench_synthetic: bool = False            # ZHILI_BENCH_SYNTHETIC: serve /api/graph?synthetic=N (benchmarks only)
+    cache_max_age: int = 300                 # ZHILI_CACHE_MAX_AGE: seconds a client or shared cache may reuse an answer
+    answer_cache_bytes: int = 64 * 1024 ** 2  # ZHILI_ANSWER_CACHE_BYTES (bytes, or with K/M/G): SPARQL answers kept; 0: none
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -115,4 +125,6 @@ class Settings:
             body_deadline=_env("ZHILI_BODY_DEADLINE", 60.0, float),
             public_url=_env("ZHILI_PUBLIC_URL", DEFAULT_PUBLIC_URL, base_url),
             bench_synthetic=_env("ZHILI_BENCH_SYNTHETIC", False, flag),
+            cache_max_age=_env("ZHILI_CACHE_MAX_AGE", 300, non_negative),
+            answer_cache_bytes=_env("ZHILI_ANSWER_CACHE_BYTES", 64 * 1024 ** 2, byte_size),
         )

@@ -53,7 +53,7 @@ def evidence(cat: Catalog, iris: list[str]) -> list[EvidenceModel]:
     for iri in iris:
         ev = cat.evidence[iri]
         out.append(EvidenceModel(id=ev.id, iri=ev.iri, source=ev.source, exact=ev.exact, start=ev.start, end=ev.end,
-                                 reader=reader_url(ev)))
+                                 reader=reader_url(ev), headline=cat.headline(ev.source, ev.start)))
     return out
 
 
@@ -66,7 +66,7 @@ def figure(cat: Catalog, f: Figure) -> FigureModel:
     return FigureModel(id=f.id, iri=f.iri, label=lab(f.label), value=float(f.value) if f.value is not None else None,
                        value_text=f.value, min_value=f.min_value, max_value=f.max_value, unit=lab(f.unit),
                        printed=f.printed, qualifier=f.qualifier,
-                       qualifier_label=lab(cat.label(ZL[f.qualifier])), period=f.period,
+                       qualifier_label=lab(cat.label(str(ZL[f.qualifier]))), period=f.period,
                        adoption=local_id(f.adoption) if f.adoption else None, printed_unit=f.printed_unit,
                        denominator=lab(f.denominator) if f.denominator else None,
                        sub_places=[ref(cat, p) for p in f.sub_places], evidence=evidence(cat, f.evidence))
@@ -96,7 +96,7 @@ def locality_summary(cat: Catalog, loc) -> LocalitySummary:
                            parent_city=lab(loc.parent_city) if loc.parent_city else None,
                            adoption_count=len(loc.adoptions),
                            mechanism_count=len({cat.adoptions[a].mechanism for a in loc.adoptions}),
-                           figure_count=len(loc.figures))
+                           figure_count=len(loc.figures), adcode=loc.adcode, lat=loc.lat, lon=loc.lon)
 
 
 def document_summary(cat: Catalog, d) -> DocumentSummary:
@@ -111,7 +111,7 @@ def document(cat: Catalog, d) -> DocumentModel:
 
 def note(cat: Catalog, n) -> NoteModel:
     return NoteModel(id=n.id, iri=n.iri, issue=lab(n.issue), locality=ref(cat, n.locality) if n.locality else None,
-                     comment=n.comment, evidence=evidence(cat, n.evidence))
+                     comment=n.comment, comments=_label_model(n.comment_zh, n.comment), evidence=evidence(cat, n.evidence))
 
 
 def chain(cat: Catalog, c) -> TierChainModel:
@@ -251,10 +251,13 @@ class SearchIndex:
     only the returned page becomes response models.
     """
 
-    _BOOST = {"locality": 50, "mechanism": 40, "document": 20, "adoption": 0}  # thousandths, like the scores
+    _BOOST = {"locality": 50, "mechanism": 40, "document": 20, "adoption": 0,  # thousandths, like the scores
+              "figure": 0, "quote": 0}
     _EXACT, _PREFIX, _CONTAINS, _TEXT = 1000, 800, 600, 300
 
-    def __init__(self, cat: Catalog):
+    def __init__(self, cat: Catalog, everything: bool = False):
+        """`everything` adds figures and evidence quotes (the site search page groups them); the REST
+        search and its suggestions keep the four named kinds."""
         self.entries: list[tuple] = []
         self._names: list[tuple[int, str, str]] = []  # (entry, original, folded); an entry's fields are contiguous
         self._texts: list[tuple[int, str, str]] = []
@@ -268,6 +271,12 @@ class SearchIndex:
                       f"/localities/{local_id(a.locality)}#{a.id}", [a.details.zh, a.details.en])
         for d in cat.documents.values():
             self._add("document", d.id, d.iri, d.label, [d.title, d.label.zh, d.label.en], f"/documents/{d.id}")
+        if everything:
+            for f in cat.figures.values():
+                self._add("figure", f.id, f.iri, f.label, [f.label.zh, f.label.en, f.printed],
+                          f"/localities/{local_id(f.locality)}#{f.id}")
+            for e in cat.evidence.values():
+                self._add("quote", e.id, e.iri, Label(e.exact, e.exact), [], f"/sources/{e.source}#{e.id}", [e.exact])
         self._name_hay, self._name_starts = self._haystack(self._names)
         self._text_hay, self._text_starts = self._haystack(self._texts)
         self._name_entry = np.array([f[0] for f in self._names], dtype=np.int64)

@@ -2,9 +2,9 @@
 
     make bench            # = .venv/bin/python bench/run.py   (about 25–40 minutes on 2 cores)
 
-Sections: 1 /sparql beside the Oxigraph server and rdflib-endpoint, 2 REST beside a trivial
-FastAPI endpoint, 3 scale (synthetic graphs of 7, 300 and 3,000 localities), 4 the graph view in
-headless Chromium. Absolute times drift on shared machines, so every headline is a ratio or a
+Sections: 1 /sparql beside the Oxigraph server and rdflib-endpoint (warm and cold, apart), 2 REST
+beside a trivial FastAPI endpoint, 3 scale (synthetic graphs of 7, 300 and 3,000 localities), 4 the
+graph view in headless Chromium, 5 remote mode beside the same queries sent straight to the store. Absolute times drift on shared machines, so every headline is a ratio or a
 figure measured in this run, with systems interleaved. `--smoke` runs every code path on tiny
 sizes (the test suite does this); its output is not a benchmark.
 """
@@ -44,7 +44,9 @@ def write_readme_table(table: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sections", default="endpoints,rest,scale,graph")
+    parser.add_argument("--sections", default="endpoints,rest,scale,graph,remote")
+    parser.add_argument("--engines", default="oxigraph,virtuoso", help="stores behind remote mode (section 5)")
+    parser.add_argument("--remote-rounds", type=int, default=10, help="cold rounds per run (section 5)")
     parser.add_argument("--runs", type=int, default=3, help="repeated runs behind every min/median/max")
     parser.add_argument("--rounds", type=int, default=20, help="latency rounds per run (section 1)")
     parser.add_argument("--window", type=float, default=5.0, help="seconds per throughput window (section 1)")
@@ -59,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         args.runs, args.rounds, args.window, args.clients = 1, 2, 0.5, "1,2"
         args.sizes, args.scale_runs, args.graph_runs, args.no_readme = "7,12", 1, 1, True
+        args.remote_rounds, args.engines = 1, "oxigraph"  # Virtuoso differs only in how the store starts
     sections = set(args.sections.split(","))
     clients = tuple(int(c) for c in args.clients.split(","))
     started = time.time()
@@ -97,6 +100,15 @@ def main(argv: list[str] | None = None) -> int:
         cases = graph_view.run(args.graph_runs)
         body += graph_view.report(cases, args.graph_runs) + [""]
         headline += graph_view.headline(cases)
+
+    if "remote" in sections:
+        import remote
+
+        engines = args.engines.split(",")
+        print(f"section 5: remote mode on {engines}", flush=True)
+        res = remote.run(engines, args.runs, args.remote_rounds, examples=["02", "03", "08"] if args.smoke else None)
+        body += remote.report(res, args.runs, args.remote_rounds) + [""]
+        headline += remote.headline(res)
 
     minutes = (time.time() - started) / 60
     command = "make bench" if not args.smoke else "bench/run.py --smoke"

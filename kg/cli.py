@@ -101,13 +101,38 @@ def _cmd_compare(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from .export import export
+    from .export import export, write_tables
 
+    if args.tables:
+        names = write_tables(args.tables)
+        print(f"wrote {', '.join(names)} to {args.tables}")
+        return 0
     data = export(args.format)
     if args.output:
         Path(args.output).write_bytes(data)
     else:
         sys.stdout.buffer.write(data)
+    return 0
+
+
+def _cmd_gazetteer(args) -> int:
+    from . import gazetteer
+
+    graph = gazetteer.load_graph(Path(args.data))
+    if args.print:
+        from .turtle import qname
+
+        for node, division in sorted(gazetteer.expected(graph).items()):
+            print(f"{qname(str(node))}  # {division.name}\n{gazetteer.turtle_lines(division)}")
+        return 0
+    problems = gazetteer.check(graph)
+    for line in problems:
+        print(line)
+    if problems:
+        print(f"FAILED: {len(problems)} difference(s) from {gazetteer.PACKAGE} {gazetteer.version()}", file=sys.stderr)
+        return 1
+    print(f"ok: {len(gazetteer.expected(graph))} places carry the codes and coordinates of "
+          f"{gazetteer.PACKAGE} {gazetteer.version()}")
     return 0
 
 
@@ -204,6 +229,12 @@ def _cmd_serve(args) -> int:
     return 0
 
 
+def _cmd_propose(args) -> int:
+    from .propose.command import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kg", description="Zhili knowledge graph tools")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -227,6 +258,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("recall", help="quoted terms and titles of the seeds missing from the graph")
     p.set_defaults(func=_cmd_recall)
+
+    p = sub.add_parser("gazetteer", help="check every place's GB/T 2260 code and coordinates against the cpca package")
+    p.add_argument("--data", default=str(DATA))
+    p.add_argument("--print", action="store_true", help="print the Turtle statements the gazetteer gives instead")
+    p.set_defaults(func=_cmd_gazetteer)
+    p = sub.add_parser("propose", help="draft a locality's curation from its article (and a review page); "
+                                       "--evaluate: leave-one-locality-out against the curated files")
+    from .propose.command import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(func=_cmd_propose)
 
     p = sub.add_parser("examples", help="run the worked example queries (and --write them into the README)")
     p.add_argument("--write", action="store_true")
@@ -276,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="the whole dataset")
     p.add_argument("--format", choices=["turtle", "nquads", "jsonld", "csv"], default="turtle")
     p.add_argument("--output", "-o")
+    p.add_argument("--tables", metavar="DIR", help="write the tidy CSV tables and datapackage.json into DIR instead")
     p.set_defaults(func=_cmd_export)
     return parser
 

@@ -25,15 +25,21 @@ class Example:
     slug: str
     question: str
     query: str
+    question_zh: str = ""
 
 
 def load_examples(directory: Path = EXAMPLES_DIR) -> list[Example]:
-    """Each .rq file: first line `# question`, the rest the query."""
+    """Each .rq file: first line `# question` (English), optionally a second line `# zh: question`, the rest
+    the query (the zh line is metadata for the query page, not part of the query shown or run)."""
     found = []
     for path in sorted(directory.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
         first, _, rest = text.partition("\n")
-        found.append(Example(path.stem, first.lstrip("# ").strip(), rest.strip() + "\n"))
+        question_zh = ""
+        if rest.startswith("# zh:"):
+            head, _, rest = rest.partition("\n")
+            question_zh = head[len("# zh:"):].strip()
+        found.append(Example(path.stem, first.lstrip("# ").strip(), rest.strip() + "\n", question_zh))
     return found
 
 

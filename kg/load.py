@@ -5,6 +5,8 @@ Steps, each one request (see api/release.py for the layout):
 2. PUT each file's graph under the release's own graph names;
 3. read the release back and compare its checksum with the validated build's (in Oxigraph's
    canonical value forms): a store that changed the data is caught before anything points at it;
+3b. PUT the release's union graph (every triple once: the default graph user queries read, so the
+   store never merges the file graphs per query) and read it back the same way;
 4. PUT the release record;
 5. PUT the pointer to it (the switch: one request);
 6. DELETE every other graph under our graph namespace (older releases, the pre-release layout).
@@ -23,7 +25,8 @@ from urllib.parse import quote, urlencode
 import httpx
 import pyoxigraph as ox
 
-from .release import CURRENT, RECORD_QUERY, Release, canonical_quads, release_from_rows, release_graph, release_id
+from .release import (CURRENT, RECORD_QUERY, Release, canonical_quads, canonical_triples, release_from_rows,
+                      release_graph, release_id, union_graph, union_ntriples)
 
 from .dataset import dataset_files, graph_name
 from .namespaces import GRAPH
@@ -116,19 +119,27 @@ def load(store_url: str, query_url: str | None = None, data_dir: Path = DATA,
         if dataset_checksum(stored) != checksum:
             raise store._fail("checking the release", f"the store holds {len(stored)} quads that differ from the "
                                                       f"{len(validated)} validated ones (a row limit on the server?)")
+        # the release's default graph, one graph the store holds (kg/release.py union_graph), checked the same way
+        union = union_graph(rid)
+        store.put(union, union_ntriples(validated), "application/n-triples")
+        expected = canonical_triples(ox.Triple(q.subject, q.predicate, q.object) for q in validated)
+        rows = store.select("reading the union graph back", f"SELECT ?s ?p ?o WHERE {{ GRAPH <{union}> {{ ?s ?p ?o }} }}",
+                            [union])
+        if canonical_triples(ox.Triple(r["s"], r["p"], r["o"]) for r in rows) != expected:
+            raise store._fail("checking the union graph", "the store's union graph differs from the validated triples")
         release = Release(rid, checksum, len(validated), tuple(sorted(graphs)),
-                          time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-        fields = ("release", "checksum", "quads", "created", "part")
-        previous = release_from_rows([{k: row[k].value for k in fields}
+                          time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), union, len(expected))
+        fields = ("release", "checksum", "quads", "created", "part", "union", "union_triples")
+        previous = release_from_rows([{k: row[k].value if row[k] is not None else None for k in fields}
                                       for row in store.select("reading the current release", RECORD_QUERY)])
         store.put(release.iri, release.record_ntriples().encode("utf-8"))
         store.put(CURRENT, release.pointer_ntriples().encode("utf-8"))
         store.switched = True
-        keep = set(graphs) | {release.iri, CURRENT}
+        keep = set(graphs) | {release.iri, CURRENT, union}
         removed, warning = [], None
         try:
             if previous is not None and previous.id != rid:  # the release just replaced: known from its record
-                for graph in [*previous.graphs, previous.iri]:
+                for graph in [*previous.graphs, *([previous.union] if previous.union else []), previous.iri]:
                     store.delete(graph, missing_ok=True)
                     removed.append(graph)
             # anything else of ours (interrupted loads, the layout before releases): best effort, it is served by no one

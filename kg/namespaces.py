@@ -24,6 +24,7 @@ OA = Namespace("http://www.w3.org/ns/oa#")
 ORG = Namespace("http://www.w3.org/ns/org#")
 SCHEMA = Namespace("https://schema.org/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")  # W3C Basic Geo: lat/long of localities
 
 PREFIXES: dict[str, str] = {
     "rdf": str(RDF),
@@ -37,6 +38,7 @@ PREFIXES: dict[str, str] = {
     "oa": str(OA),
     "org": str(ORG),
     "schema": str(SCHEMA),
+    "geo": str(GEO),
     "zl": str(ZL),
     "loc": str(LOC),
     "mech": str(MECH),

@@ -28,6 +28,7 @@ DCAT = "http://www.w3.org/ns/dcat#"
 DCTERMS = "http://purl.org/dc/terms/"
 VOID = "http://rdfs.org/ns/void#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+SD = "http://www.w3.org/ns/sparql-service-description#"
 
 
 def release_id(checksum: str) -> str:
@@ -43,6 +44,28 @@ def release_graph(rid: str, canonical: str) -> str:
     if not canonical.startswith(str(GRAPH)):
         raise ValueError(f"not a dataset graph: {canonical}")
     return f"{RELEASES}{rid}/{canonical[len(str(GRAPH)):]}"
+
+
+def union_graph(rid: str) -> str:
+    """The release's default graph: every triple of its file graphs once (their RDF merge), written by
+    `kg load` beside them, so a query's default graph is one graph the store holds rather than a merge of
+    a dozen it computes per query (5-15x faster on Oxigraph). A fragment of the release IRI: never a file
+    graph's name, and under the graph namespace, so the next load removes it with the rest."""
+    return f"{release_iri(rid)}#default"
+
+
+def union_ntriples(quads) -> bytes:
+    """The union graph's content: the quads' triples in canonical forms, each once."""
+    store = ox.Store()
+    store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
+    return ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in store), format=ox.RdfFormat.N_TRIPLES)
+
+
+def canonical_triples(triples) -> set:
+    """Triples in Oxigraph's canonical value forms, as a set (the union graph's content, compared)."""
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+    return {(q.subject, q.predicate, q.object) for q in store}
 
 
 def canonical_graph(name: str) -> str:
@@ -69,6 +92,8 @@ class Release:
     quads: int
     graphs: tuple[str, ...]  # release graph names
     created: str
+    union: str | None = None  # its union graph (union_graph), absent in releases written before it existed
+    union_triples: int = 0  # distinct triples in it
 
     @property
     def iri(self) -> str:
@@ -82,16 +107,20 @@ class Release:
                  f"{s} <{VOID}triples> \"{self.quads}\"^^<{XSD}integer> .",
                  f"{s} <{DCTERMS}created> \"{self.created}\"^^<{XSD}dateTime> ."]
         lines += [f"{s} <{DCTERMS}hasPart> <{g}> ." for g in self.graphs]
+        if self.union:
+            lines += [f"{s} <{SD}defaultGraph> <{self.union}> .",
+                      f"<{self.union}> <{VOID}triples> \"{self.union_triples}\"^^<{XSD}integer> ."]
         return "\n".join(lines) + "\n"
 
     def pointer_ntriples(self) -> str:
         return f"<{CURRENT}> <{DCAT}hasCurrentVersion> <{self.iri}> .\n"
 
 
-RECORD_QUERY = f"""SELECT ?release ?checksum ?quads ?created ?part WHERE {{
+RECORD_QUERY = f"""SELECT ?release ?checksum ?quads ?created ?part ?union ?union_triples WHERE {{
   GRAPH <{CURRENT}> {{ <{CURRENT}> <{DCAT}hasCurrentVersion> ?release }}
   GRAPH ?release {{ ?release <{DCTERMS}identifier> ?checksum ; <{VOID}triples> ?quads ;
-                   <{DCTERMS}created> ?created ; <{DCTERMS}hasPart> ?part }}
+                   <{DCTERMS}created> ?created ; <{DCTERMS}hasPart> ?part
+                   OPTIONAL {{ ?release <{SD}defaultGraph> ?union . ?union <{VOID}triples> ?union_triples }} }}
 }}"""
 
 
@@ -102,5 +131,8 @@ def release_from_rows(rows: list[dict]) -> Release | None:
         return None
     first = rows[0]
     rid = str(first["release"])[len(RELEASES):]
+    unions = {(str(r["union"]), int(r["union_triples"])) for r in rows if r.get("union") is not None
+              and r.get("union_triples") is not None}
+    union, union_triples = unions.pop() if len(unions) == 1 else (None, 0)
     return Release(rid, str(first["checksum"]), int(first["quads"]), tuple(sorted({str(r["part"]) for r in rows})),
-                   str(first["created"]))
+                   str(first["created"]), union, union_triples)

@@ -61,12 +61,13 @@ def literal(term: Literal) -> str:
     return f'"{_escape(lex)}"^^{qname(str(dt))}'
 
 
-def term(node) -> str:
+def term(node, predicate: bool = False) -> str:
+    """A node as Turtle; `a` abbreviates rdf:type only in predicate position (Turtle allows it nowhere else)."""
     if isinstance(node, BNode):
         raise CanonicalError("blank nodes are not allowed in curated files; mint an IRI")
     if isinstance(node, Literal):
         return literal(node)
-    if node == RDF.type:
+    if predicate and node == RDF.type:
         return "a"
     return qname(str(node))
 
@@ -107,7 +108,7 @@ def serialize(graph: Graph, header: str = "") -> str:
         predicates = sorted(set(graph.predicates(subject)), key=_predicate_key)
         for predicate in predicates:
             objects = sorted(set(graph.objects(subject, predicate)), key=_object_key)
-            lines.append(f"{term(predicate)} " + " , ".join(term(o) for o in objects))
+            lines.append(f"{term(predicate, predicate=True)} " + " , ".join(term(o) for o in objects))
         blocks.append(term(subject) + " " + " ;\n    ".join(lines) + " .\n")
     body = "\n".join(blocks)
     used = [p for p, ns in PREFIXES.items() if re.search(rf"(?<![\w<]){re.escape(p)}:", body)]

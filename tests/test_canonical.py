@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -12,7 +14,10 @@ from kg.fmt import canonical_text
 from kg.turtle import CanonicalError, serialize
 
 
-@pytest.mark.parametrize("path", curated_files(), ids=lambda p: p.name)
+EXTERNAL_LABELS = Path(__file__).parents[1] / "ontology" / "external-labels.ttl"  # read by the app, not in the dataset
+
+
+@pytest.mark.parametrize("path", [*curated_files(), EXTERNAL_LABELS], ids=lambda p: p.name)
 def test_curated_file_is_canonical_and_round_trips(path):
     text, errors = canonical_text(path, expand=False)
     assert not errors
@@ -38,3 +43,17 @@ def test_blank_nodes_are_refused():
     g.add((BNode(), RDFS.label, Literal("x")))
     with pytest.raises(CanonicalError):
         serialize(g)
+
+
+def test_rdf_type_as_subject_or_object_is_written_out():
+    """`a` is Turtle only as a predicate; a label file describing rdf:type itself must still parse."""
+    from rdflib import RDF, RDFS, Graph, Literal
+
+    from kg.turtle import serialize
+
+    g = Graph()
+    g.add((RDF.type, RDFS.label, Literal("type", lang="en")))
+    g.add((RDFS.label, RDFS.seeAlso, RDF.type))
+    text = serialize(g)
+    assert "rdf:type rdfs:label" in text and "rdfs:seeAlso rdf:type" in text
+    assert Graph().parse(data=text, format="turtle").isomorphic(g)

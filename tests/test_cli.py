@@ -81,10 +81,10 @@ def test_export_formats_parse_and_are_complete(fmt, store, tmp_path):
     elif fmt == "jsonld":
         assert len(Graph().parse(out, format="json-ld")) == len({(q.subject, q.predicate, q.object) for q in store})
     else:
-        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))  # BOM: Excel reads it as UTF-8
         adoptions = select(store, "SELECT (COUNT(?a) AS ?n) WHERE { ?a a zl:Adoption }")[0]["n"]
         assert len(rows) == adoptions
-        assert all(r["evidence"] and r["localName"] for r in rows)
+        assert all(r["quote"] and r["local_name"] and r["sources"] for r in rows)
 
 
 def test_build_persists_an_on_disk_store(tmp_path, store):

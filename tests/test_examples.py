@@ -24,3 +24,12 @@ def test_readme_data_model_is_generated_from_the_ontology():
     from kg import diagram
 
     assert diagram.readme_section() == diagram.section(), "README model is stale: run `kg examples --write`"
+
+
+def test_every_example_asks_its_question_in_zh_too():
+    """The query page shows the gallery in the page language; the zh line is metadata, never part of the query."""
+    from kg.examples import load_examples
+
+    for example in load_examples():
+        assert example.question_zh and any("\u4e00" <= ch <= "\u9fff" for ch in example.question_zh), example.slug
+        assert "# zh:" not in example.query, example.slug

@@ -89,3 +89,21 @@ def test_query_page_shows_zh_and_en_labels(page, live):
     assert "金昌市" in " ".join(page.locator(".yasr .zl-label").all_inner_texts())
     href = page.locator(".yasr a[href^='/id/locality/']").first.get_attribute("href")
     assert href.startswith("/id/locality/")
+
+
+def test_selected_span_lists_only_overlapping_facts(page, live, http):
+    """A link to one evidence span shows, beside the text, the facts of the spans that overlap it, not
+    every fact of the document; another span's link replaces them."""
+    data = http.get("/api/sources/004_e32c23e49bd89ed1").json()
+    spans = [s["evidence"] for s in data["spans"]]
+    chosen = spans[3]
+    expected = {s["id"] for s in spans if s["start"] < chosen["end"] and chosen["start"] < s["end"]}
+    page.goto(live.url + f"/sources/004_e32c23e49bd89ed1#{chosen['id']}")
+    listed = page.locator("#panel-list > li").evaluate_all("els => els.map(e => e.dataset.ev)")
+    assert set(listed) == expected and len(listed) < len(spans)
+    assert page.locator("#panel").is_visible() and page.locator(".reader a.hl.target").count() >= 1
+    other = spans[10]
+    page.goto(live.url + f"/sources/004_e32c23e49bd89ed1#{other['id']}")
+    listed = page.locator("#panel-list > li").evaluate_all("els => els.map(e => e.dataset.ev)")
+    assert other["id"] in listed
+    assert set(listed) == {s["id"] for s in spans if s["start"] < other["end"] and other["start"] < s["end"]}

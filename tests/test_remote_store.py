@@ -48,8 +48,8 @@ def test_load_is_idempotent_and_one_graph_per_file(oxigraph, store):
     assert release_quads(oxigraph) == len(store)
     r = httpx.post(oxigraph.query_url, data={"query": "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"},
                    headers={"Accept": "application/sparql-results+json"})
-    # one graph per file, the release record and the pointer
-    assert int(r.json()["results"]["bindings"][0]["n"]["value"]) == len({q.graph_name for q in store}) + 2
+    # one graph per file, the release's union graph (its default graph), the release record and the pointer
+    assert int(r.json()["results"]["bindings"][0]["n"]["value"]) == len({q.graph_name for q in store}) + 3
 
 
 def test_load_refuses_a_dataset_that_fails_validation(oxigraph, tmp_path):
@@ -64,16 +64,20 @@ def test_load_refuses_a_dataset_that_fails_validation(oxigraph, tmp_path):
 def test_store_down_then_back(tmp_path):
     oxigraph = OxigraphServer(tmp_path / "store")
     oxigraph.load()
-    api = LiveServer({"ZHILI_STORE": oxigraph.query_url, "ZHILI_QUERY_TIMEOUT": "3"})
+    api = None
     try:
+        api = LiveServer({"ZHILI_STORE": oxigraph.query_url, "ZHILI_QUERY_TIMEOUT": "3"})  # inside: a server that fails to start leaves no store behind
         with httpx.Client(base_url=api.url, timeout=30) as http:
             q = {"query": "ASK { loc:jinchang a zl:Locality }"}
             count = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
             before = http.get("/sparql", params=count).json()
             assert http.get("/sparql", params=q).json()["boolean"] is True
             oxigraph.stop()
-            down = http.get("/sparql", params=q)
+            down = http.get("/sparql", params={"query": q["query"] + " # not asked before"})
             assert down.status_code == 503 and "store unavailable" in down.text
+            # an answer already given is exact for the whole release: still served, from the answer cache
+            remembered = http.get("/sparql", params=q)
+            assert remembered.json()["boolean"] is True and remembered.headers["zhili-answer-cache"] == "hit"
             health = http.get("/health")
             assert health.status_code == 503 and health.json()["ok"] is False
             assert http.get("/id/locality/jinchang", headers={"Accept": "text/turtle"}).status_code == 503
@@ -84,7 +88,8 @@ def test_store_down_then_back(tmp_path):
             assert http.get("/id/locality/jinchang", headers={"Accept": "text/turtle"}).status_code == 200
             assert http.get("/sparql", params=count).json() == before  # the store's data is unchanged
     finally:
-        api.stop()
+        if api is not None:
+            api.stop()
         oxigraph.stop()
 
 
@@ -92,8 +97,9 @@ def test_truncated_answer_from_the_store_is_504(tmp_path):
     """Oxigraph's own --timeout-s answers HTTP 200 and cuts the JSON off mid-stream."""
     oxigraph = OxigraphServer(tmp_path / "store", timeout_s=1)
     oxigraph.load()
-    api = LiveServer({"ZHILI_STORE": oxigraph.query_url, "ZHILI_QUERY_TIMEOUT": "20"})
+    api = None
     try:
+        api = LiveServer({"ZHILI_STORE": oxigraph.query_url, "ZHILI_QUERY_TIMEOUT": "20"})  # inside: a server that fails to start leaves no store behind
         with httpx.Client(base_url=api.url, timeout=60) as http:
             started = time.monotonic()
             # a query that yields no row before the store's limit (a plain cross product fills the row cap first,
@@ -104,7 +110,8 @@ def test_truncated_answer_from_the_store_is_504(tmp_path):
             assert time.monotonic() - started < 20
             assert http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
     finally:
-        api.stop()
+        if api is not None:
+            api.stop()
         oxigraph.stop()
 
 

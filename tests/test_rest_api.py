@@ -23,6 +23,9 @@ def test_localities_list_and_detail(http, store):
     first = loc["mechanisms_by_category"][0]["adoptions"][0]
     assert first["evidence"] and first["evidence"][0]["reader"].startswith("/sources/003_")
     assert loc["figures"] and all(f["printed"] for f in loc["figures"])
+    labels = {"Exactly": "exactly", "Approximately": "approximately", "MoreThan": "more than", "AtLeast": "at least",
+              "AtMost": "at most"}  # the ontology's prefLabels, never an IRI tail such as "ontology#Exactly"
+    assert all(f["qualifier_label"]["en"] == labels[f["qualifier"]] for f in loc["figures"])
     assert loc["sources"] == ["003_da93d6bd2f2dd18f"]
 
 

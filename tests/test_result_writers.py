@@ -109,3 +109,65 @@ def test_worker_evaluation_cuts_results_over_the_caps(tricky):
     assert whole.ok and whole.truncated is None and whole.rows == len(TRICKY) * 20 + 1
     broken = evaluate(tricky, QueryJob("SELECT ?s WHERE { ?s ?p }", "SELECT", "json"))
     assert not broken.ok and broken.status == 400 and "syntax" in broken.error.lower()
+
+
+# ---------------------------------------------------------------- SELECT *: columns in pattern order
+STAR = "SELECT * WHERE { ?s ?p ?o . FILTER(?p = <urn:p>) BIND(STRLEN(STR(?o)) AS ?len) OPTIONAL { ?s <urn:none> ?extra } } LIMIT 3"
+PATTERN_ORDER = ["s", "p", "o", "len", "extra"]
+
+
+def _columns(body: bytes, fmt: str) -> list[str]:
+    """Column order as a reader of each format sees it."""
+    text = body.decode()
+    if fmt == "json":
+        return json.loads(text)["head"]["vars"]
+    if fmt == "xml":
+        ns = "{http://www.w3.org/2005/sparql-results#}"
+        return [v.get("name") for v in ET.fromstring(text).find(ns + "head").findall(ns + "variable")]
+    if fmt == "csv":
+        return next(csv.reader(io.StringIO(text, newline="")))
+    return [v[1:] for v in text.split("\n", 1)[0].split("\t")]
+
+
+def test_star_order_reads_the_pattern_not_strings_comments_or_filters():
+    from api.sparql.results import star_order
+
+    assert star_order(STAR) == ("s", "p", "o", "len", "extra")
+    assert star_order('SELECT DISTINCT * { ?b <urn:p> "?a", ?c # ?z\n FILTER(?q > 1) MINUS { ?b ?m ?n } ?d ?e ?b }') == \
+        ("b", "c", "d", "e")
+    assert star_order("select #c\n reduced\t* { { SELECT ?y ?x { ?x ?y ?w } } ?v <urn:p> ?x }") == ("y", "x", "w", "v")
+    assert star_order("SELECT ?o ?s { ?s ?p ?o }") is None and star_order("ASK { ?s ?p ?o }") is None
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_select_star_columns_follow_the_pattern_embedded(tricky, fmt):
+    """pyoxigraph itself answers SELECT * with its variables sorted by name; the worker path writes them in
+    pattern order, in every format, with the values in the right columns."""
+    from api.sparql.pool import QueryJob, evaluate
+    from api.sparql.results import star_order
+
+    assert [v.value for v in tricky.query(STAR).variables] != PATTERN_ORDER  # what the engine alone does
+    outcome = evaluate(tricky, QueryJob(STAR, "SELECT", fmt, order=star_order(STAR)))
+    assert outcome.ok and outcome.rows == 3 and _columns(outcome.body, fmt) == PATTERN_ORDER
+    if fmt == "csv":
+        for row in csv.DictReader(io.StringIO(outcome.body.decode(), newline="")):
+            assert row["s"].startswith("urn:s") and row["p"] == "urn:p" and int(row["len"]) == len(row["o"])
+    capped = evaluate(tricky, QueryJob(STAR, "SELECT", fmt, max_rows=2, order=star_order(STAR)))
+    assert capped.rows == 2 and capped.truncated and _columns(capped.body, fmt) == PATTERN_ORDER
+    explicit = evaluate(tricky, QueryJob("SELECT ?o ?s WHERE { ?s ?p ?o } LIMIT 1", "SELECT", fmt))
+    assert _columns(explicit.body, fmt) == ["o", "s"]  # an explicit projection keeps its own order
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_select_star_columns_follow_the_pattern_remote(fmt):
+    """Remote mode re-writes the store's SPARQL JSON answer (api/service.py remote_query): whatever order the
+    store's head lists, the columns follow the pattern."""
+    from api.sparql.results import star_order
+
+    answer = json.dumps({"head": {"vars": ["o", "extra", "len", "p", "s"]}, "results": {"bindings": [
+        {"s": {"type": "uri", "value": "urn:s"}, "p": {"type": "uri", "value": "urn:p"},
+         "o": {"type": "literal", "value": "值"}, "len": {"type": "literal", "value": "1",
+                                                        "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]}})
+    result = ox.parse_query_results(answer.encode(), format=ox.QueryResultsFormat.JSON)
+    written = write_solutions(result, fmt, 100, 10**6, star_order(STAR))
+    assert _columns(written.body, fmt) == PATTERN_ORDER and written.rows == 1

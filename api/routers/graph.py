@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from ..echo import echo
 from ..graphview import build_graph, synthetic, to_vis
+from ..pages import TEXT
 
 router = APIRouter()
 VIEWS = ("network", "tiers")
@@ -18,7 +19,11 @@ VIEWS = ("network", "tiers")
 def graph_page(request: Request, view: str = Query("network")):
     if view not in VIEWS:
         raise HTTPException(422, f"unknown view {echo(view)}; use one of {', '.join(VIEWS)}")
-    return request.app.state.pages.render(request, "graph.html", view=view)
+    pages = request.app.state.pages
+    lang = pages.lang(request)
+    # the script's words, in the page language (keys of api/strings/graph.json, without the prefix)
+    strings = {key[len("graph_"):]: value[lang] for key, value in TEXT.items() if key.startswith("graph_")}
+    return pages.render(request, "graph.html", view=view, strings=strings)
 
 
 @router.get("/api/graph", tags=["graph view"], summary="Nodes, edges (with layout) and options of the graph view")

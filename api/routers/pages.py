@@ -71,15 +71,15 @@ def compare(request: Request, localities: list[str] = Query(default=[]), include
     cat = request.app.state.service.catalog
     names = [n.strip() for item in localities for n in item.split(",") if n.strip()]
     result, error = None, None
-    if names:
-        try:
-            iris = views.resolve_localities(cat, names)
-            if len(iris) >= 2:
-                result = views.compare(cat, iris, include_restated)
-            else:
-                error = "pick at least two different localities"
-        except views.NotFound as exc:
-            error = str(exc)
+    unknown = [n for n in names if len(cat.locality_by_name.get(n.lower(), [])) != 1]
+    if unknown:
+        error = ("unknown_locality", {"name": unknown[0][:80]})
+    elif names:
+        iris = views.resolve_localities(cat, names)
+        if len(iris) >= 2:
+            result = views.compare(cat, iris, include_restated)
+        else:
+            error = ("pick_two", {})
     all_locs = sorted(cat.localities.values(), key=lambda l: l.id)
     selected = {l.id for l in all_locs if l.id in names or l.label.zh in names or l.label.en in names}
     return request.app.state.pages.render(request, "compare.html", result=result, error=error, all_locs=all_locs,

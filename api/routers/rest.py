@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from kg.export import FORMATS, export as export_dataset
 
 from .. import views
-from ..linked import describe, to_jsonld
+from ..linked import context_link, describe, to_jsonld
 from ..models import (CompareModel, ErrorModel, LocalityModel, LocalitySummary, MechanismModel, MechanismSummary,
                       SearchModel, SourceModel, SourceSummary, StatsModel)
 from ..echo import echo
@@ -45,7 +45,8 @@ def _wants_jsonld(request: Request) -> bool:
 async def _jsonld(request: Request, iri: str) -> Response:
     repo = request.app.state.service.repo
     triples = await request.app.state.service.in_store_thread(describe, repo, iri)
-    return Response(to_jsonld(triples), media_type="application/ld+json")
+    return Response(to_jsonld(triples), media_type="application/ld+json",
+                    headers={"Link": context_link(request.app.state.service.settings.public_url)})
 
 
 @router.get("/localities", response_model=list[LocalitySummary], summary="All localities")
@@ -186,8 +187,54 @@ async def export(request: Request, format: str = Query("turtle", description="tu
         raise HTTPException(422, f"unknown format {echo(format)}; choose one of {', '.join(FORMATS)}")
     service = request.app.state.service
     cache = service.extra.setdefault("exports", {})
+    if format == "csv":  # the adoptions table, as /api/export/adoptions.csv
+        return await export_table("adoptions", request)
     if format not in cache:
         cache[format] = await service.in_store_thread(_export, service.repo, format)
     suffix = {"turtle": "ttl", "nquads": "nq", "jsonld": "jsonld", "csv": "csv"}[format]
     return Response(cache[format], media_type=_EXPORT_TYPES[format],
                     headers={"Content-Disposition": f'attachment; filename="zhili.{suffix}"'})
+
+
+async def _table_files(request: Request) -> dict[str, bytes]:
+    """Every CSV table and datapackage.json of the served release, built once per release."""
+    from kg.export import table_files
+
+    service = request.app.state.service
+    cache = service.extra.setdefault("exports", {})
+    if "tables" not in cache:
+        cache["tables"] = await service.in_store_thread(table_files, service.catalog, service.repo, service.checksum,
+                                                        service.settings.public_url)
+    return cache["tables"]
+
+
+@router.get("/export/tables.zip", summary="Every CSV table and the data dictionary (datapackage.json) in one zip",
+            response_class=Response, responses={200: {"description": "a zip archive",
+                                                      "content": {"application/zip": {"schema": {"type": "string"}}}}})
+async def export_tables_zip(request: Request):
+    from kg.export import tables_zip
+
+    service = request.app.state.service
+    cache = service.extra.setdefault("exports", {})
+    if "tables.zip" not in cache:
+        cache["tables.zip"] = tables_zip(await _table_files(request))
+    return Response(cache["tables.zip"], media_type="application/zip",
+                    headers={"Content-Disposition": 'attachment; filename="zhili-tables.zip"'})
+
+
+@router.get("/export/datapackage.json", summary="The data dictionary of the CSV tables (Frictionless Data Package)")
+async def export_datapackage(request: Request):
+    return Response((await _table_files(request))["datapackage.json"], media_type="application/json")
+
+
+@router.get("/export/{table}.csv", summary="One tidy CSV table: adoptions, figures, tiers, "
+            "documents, subplaces, localities or evidence (UTF-8 with BOM, described in datapackage.json)",
+            response_class=Response, responses={**NOT_FOUND, 200: {
+                "description": "the table", "content": {"text/csv": {"schema": {"type": "string"}}}}})
+async def export_table(table: str, request: Request):
+    from kg.export import TABLE_NAMES
+
+    if table not in TABLE_NAMES:
+        raise HTTPException(404, f"no table {echo(table)}; tables: {', '.join(TABLE_NAMES)}")
+    return Response((await _table_files(request))[f"{table}.csv"], media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="zhili-{table}.csv"'})

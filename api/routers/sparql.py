@@ -13,12 +13,12 @@ from ..echo import echo
 from ..negotiate import choose, prefers_html
 from ..remote import StoreTruncated
 from ..repository import StoreUnavailable
-from ..sparql.description import service_description
+from ..sparql.description import release_info, service_description
 from ..sparql.form import parse_form
 from ..sparql.guard import Refused, classify
 from ..sparql.fairness import ClientLimit
 from ..sparql.pool import PoolBusy, PoolClosed, QueryJob, QueryMemoryExceeded, QueryTimeout
-from ..sparql.results import GRAPH_TYPES, RESULT_TYPES, NotRepresentable, check_xml
+from ..sparql.results import GRAPH_TYPES, RESULT_TYPES, NotRepresentable, check_xml, star_order
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -157,9 +157,20 @@ async def _handle(request: Request) -> Response:
             raise Refused(406, f"cannot produce {echo(wanted)} for a {classified.form} query; available: {offered}")
         default_graphs = dataset_graphs(service, params.get("default-graph-uri", []))
         named_graphs = dataset_graphs(service, params.get("named-graph-uri", []))
-        job = QueryJob(query, classified.form, fmt, default_graphs, named_graphs, settings.max_rows,
-                       settings.max_result_bytes)
-        outcome = await service.run_query(job, client_id(request, settings.trusted_proxies))
+        # this release's answers (an answer that finishes after a release switch goes into the dropped cache);
+        # none while a remote store does not hold the release: every store-backed answer is refused then
+        answers = None if getattr(service.repo, "problem", None) else service.answers
+        key = answers.key(query, fmt, default_graphs, named_graphs, settings.max_rows,
+                          settings.max_result_bytes) if answers is not None else None
+        outcome = answers.get(key) if answers is not None else None
+        cached = outcome is not None
+        if not cached:
+            order = None  # SELECT *: columns in pattern order (read off the same grammar, off the loop when long)
+            if classified.form == "SELECT":
+                order = star_order(query) if len(query) <= 4096 else await run_in_threadpool(star_order, query)
+            job = QueryJob(query, classified.form, fmt, default_graphs, named_graphs, settings.max_rows,
+                           settings.max_result_bytes, order)
+            outcome = await service.run_query(job, client_id(request, settings.trusted_proxies))
     except Refused as refused:
         return _error(refused.status, refused.message)
     except ClientLimit as limited:
@@ -187,13 +198,15 @@ async def _handle(request: Request) -> Response:
         return _error(406, str(exc))
     if not outcome.ok:
         return _error(outcome.status, outcome.error or "query failed")
-    if fmt in ("xml", "rdfxml"):
+    if fmt in ("xml", "rdfxml") and not cached:
         try:
             check_xml(outcome.body, fmt)
         except NotRepresentable as exc:
             return _error(406, str(exc))
+    if answers is not None and not cached:
+        answers.put(key, outcome, outcome.body)
     media = (GRAPH_TYPES if classified.is_graph else RESULT_TYPES)[fmt]
-    headers = {"Zhili-Rows": str(outcome.rows)}
+    headers = {"Zhili-Rows": str(outcome.rows), "Zhili-Answer-Cache": "hit" if cached else "miss"}
     if outcome.truncated:
         headers["Zhili-Truncated"] = outcome.truncated
     charset = "; charset=utf-8" if media.startswith("text/") or media.endswith(("json", "xml", "triples")) else ""
@@ -209,7 +222,8 @@ def describe_or_page(request: Request) -> Response:
     if fmt is None:
         return _error(406, "the service description is available as " + ", ".join(GRAPH_TYPES.values()))
     endpoint = service.settings.public_url + "/sparql"  # never the request's Host header
-    graph = service_description(endpoint, service.catalog, service.triples, service.extra.get("class_counts", {}))
+    graph = service_description(endpoint, service.catalog, service.triples, service.extra.get("class_counts", {}),
+                                release_info(service))
     rdflib_format = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}[fmt]
     return Response(graph.serialize(format=rdflib_format), media_type=GRAPH_TYPES[fmt])
 

@@ -49,6 +49,7 @@ class QueryJob:
     named_graphs: tuple[str, ...] = ()
     max_rows: int = 10_000
     max_bytes: int = 16 * 1024 * 1024
+    order: tuple[str, ...] | None = None  # SELECT *: the variables in pattern order (results.star_order)
 
 
 @dataclass
@@ -104,9 +105,10 @@ def evaluate(store, job: QueryJob) -> QueryOutcome:
         elif isinstance(result, ox.QueryTriples):
             written = write_triples(result, job.fmt, job.max_rows, job.max_bytes)
         else:
-            written = write_solutions_native(result, job.fmt, job.max_rows, job.max_bytes)
+            written = write_solutions_native(result, job.fmt, job.max_rows, job.max_bytes, job.order)
             if written is None:  # over a cap: evaluate again and cut the result part-way
-                written = write_solutions(store.query(job.query, **kwargs), job.fmt, job.max_rows, job.max_bytes)
+                written = write_solutions(store.query(job.query, **kwargs), job.fmt, job.max_rows, job.max_bytes,
+                                          job.order)
         outcome = QueryOutcome(True, written.body, written.rows, written.truncated)
     except NotRepresentable as exc:
         outcome = QueryOutcome(False, error=str(exc), status=exc.status)

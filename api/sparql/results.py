@@ -14,6 +14,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -82,6 +83,78 @@ class Written:
     body: bytes
     rows: int
     truncated: str | None  # None, or why the result was cut
+
+
+_SKIPPED_SCOPES = {"FILTER", "MINUS"}  # their variables are never in scope of the group they sit in
+
+
+def star_order(query: str) -> tuple[str, ...] | None:
+    """For a `SELECT *` query, its variables in the order they first appear in the query's pattern (SPARQL 1.1
+    §18.2.4.1 gives no order, but every engine that keeps one, and every reader, expects this). None for any
+    other query. pyoxigraph (0.5) returns `SELECT *` variables sorted by name, remote engines in an order of
+    their own; the writers below follow this order instead. Reads the tokens of the endpoint's own SPARQL
+    grammar (api/sparql/guard.py), so a `?x` inside a string, IRI or comment is never taken for a variable;
+    variables inside FILTER and MINUS are skipped (they are never in scope there). Call it in the server
+    process, where the guard's parser is built."""
+    if not _SELECT_STAR.search(query):
+        return None
+    return _star_order_remembered(query) if len(query) <= 8192 else _star_order(query)
+
+
+_SELECT_STAR = re.compile(r"SELECT(?:\s|#[^\n\r]*)*(?:(?:DISTINCT|REDUCED)(?:\s|#[^\n\r]*)*)?\*", re.I)
+
+
+@lru_cache(maxsize=256)
+def _star_order_remembered(query: str) -> tuple[str, ...] | None:
+    return _star_order(query)
+
+
+def _star_order(query: str) -> tuple[str, ...] | None:
+    from .guard import _parser
+
+    interactive = _parser().parse_interactive(query, start="query_unit")
+    names: dict[str, None] = {}
+    seen_select = star = False
+    depth, skip_until = 0, None
+    pending_skip = False
+    try:
+        for token in interactive.iter_parse():
+            kind = token.type
+            if not seen_select:
+                if kind == "SELECT":
+                    seen_select = True
+                continue
+            if not star:
+                if kind in ("DISTINCT", "REDUCED"):
+                    continue
+                if kind != "STAR":
+                    return None
+                star = True
+                continue
+            if kind in ("LPAR", "LBRACE", "LSQB"):
+                depth += 1
+                if pending_skip:
+                    skip_until, pending_skip = depth - 1, False
+            elif kind in ("RPAR", "RBRACE", "RSQB"):
+                depth -= 1
+                if skip_until is not None and depth == skip_until:
+                    skip_until = None
+            elif kind in _SKIPPED_SCOPES and skip_until is None:
+                pending_skip = True
+            elif kind in ("VAR1", "VAR2") and skip_until is None and not pending_skip:
+                names.setdefault(token.value[1:], None)
+    except Exception:  # the guard has accepted the text already; if it cannot be read here, keep the engine's order
+        return None
+    return tuple(names) if star else None
+
+
+def _order(solutions, order) -> list[str]:
+    """The variable names to write: `order` when it names exactly the engine's variables, else the engine's."""
+    names = [v.value for v in solutions.variables]
+    if order:
+        first = [n for n in order if n in names]
+        return first + [n for n in names if n not in first]
+    return names
 
 
 def _json_term(term) -> dict:
@@ -185,9 +258,14 @@ def count_rows(body: bytes, fmt: str) -> int:
     return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) - 1
 
 
-def write_solutions_native(solutions: ox.QuerySolutions, fmt: str, max_rows: int, max_bytes: int) -> Written | None:
+def write_solutions_native(solutions: ox.QuerySolutions, fmt: str, max_rows: int, max_bytes: int,
+                           order: tuple[str, ...] | None = None) -> Written | None:
     """The whole result through pyoxigraph's serializer, or None if it would break a cap
-    (the caller then evaluates again and writes with `write_solutions`, which cuts it)."""
+    (the caller then evaluates again and writes with `write_solutions`, which cuts it).
+    A `SELECT *` whose pattern order (`order`, from star_order) differs from the engine's is written by
+    `write_solutions`, which follows it."""
+    if order and _order(solutions, order) != [v.value for v in solutions.variables]:
+        return write_solutions(solutions, fmt, max_rows, max_bytes, order)
     buffer = _CappedBuffer(max_bytes)
     try:
         solutions.serialize(buffer, format=_RESULT_FORMATS[fmt])
@@ -198,9 +276,11 @@ def write_solutions_native(solutions: ox.QuerySolutions, fmt: str, max_rows: int
     return Written(body, rows, None) if rows <= max_rows else None
 
 
-def write_solutions(solutions: ox.QuerySolutions, fmt: str, max_rows: int, max_bytes: int) -> Written:
-    """Serialize rows until a cap is reached; the result stays well-formed when cut."""
-    names = [v.value for v in solutions.variables]
+def write_solutions(solutions: ox.QuerySolutions, fmt: str, max_rows: int, max_bytes: int,
+                    order: tuple[str, ...] | None = None) -> Written:
+    """Serialize rows until a cap is reached; the result stays well-formed when cut. Columns follow `order`
+    (a `SELECT *` query's pattern order) where given, else the engine's order."""
+    names = _order(solutions, order)
     rows, size, truncated = 0, 0, None
     parts: list[str] = []
     if fmt == "json":

@@ -1,0 +1,144 @@
+"""Section 5: remote mode. Zhili in front of a store (Oxigraph server, OpenLink Virtuoso) loaded by `kg load`,
+beside the same query sent straight to the same store.
+
+"Straight" is the request Zhili itself forwards: the project prologue, the query, the release's default
+graph (its union graph, kg/release.py) and its file graphs as named graphs; so the ratio is what Zhili adds
+(guard, forwarding, parsing and re-writing the answer). Every request is cold: a text never sent before,
+to Zhili (no answer cache) and to the store alike. For reference, the same query straight to the store with
+the default graph formed per query from the release's file graphs (the layout before union graphs) is timed
+in the same rounds.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+from common import BIN, ROOT, Spread, free_port, percentile, zhili_server
+from endpoints import fresh
+
+ACCEPT = "application/sparql-results+json"
+
+
+@dataclass
+class RemoteResults:
+    engines: list[str]
+    queries: list[str]
+    zhili: dict = field(default_factory=dict)  # engine -> query -> Spread of p50 (ms)
+    straight: dict = field(default_factory=dict)
+    merged: dict = field(default_factory=dict)  # the per-query merge of the file graphs, straight to the store
+    ratio: dict = field(default_factory=dict)  # engine -> query -> Spread of per-run Zhili ÷ straight
+
+
+def _examples(only: list[str] | None) -> dict[str, str]:
+    from kg.examples import load_examples
+
+    return {e.slug: e.query for e in load_examples() if only is None or e.slug[:2] in only}
+
+
+def _store(engine: str):
+    location = Path(tempfile.mkdtemp(prefix=f"zhili-bench-{engine}-"))
+    if engine == "oxigraph":
+        port = free_port()
+        process = subprocess.Popen([str(BIN / "oxigraph"), "serve", "--location", str(location), "--bind",
+                                    f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if httpx.post(base + "/query", data={"query": "ASK {}"}, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        subprocess.run([str(BIN / "kg"), "load", "--endpoint", base + "/store"], check=True, capture_output=True)
+        return base + "/query", {}, process.terminate
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import VirtuosoServer  # the suite's throwaway-database server, same settings as store/
+
+    server = VirtuosoServer(location, timeout_s=30)
+    server.load()
+    return server.query_url, {"ZHILI_STORE_USER": server.user, "ZHILI_STORE_PASSWORD": server.password}, server.stop
+
+
+def _post(client: httpx.Client, url: str, form: list[tuple[str, str]]) -> float:
+    started = time.perf_counter()
+    r = client.post(url, content=urlencode(form).encode("ascii"),
+                    headers={"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"})
+    elapsed = (time.perf_counter() - started) * 1000
+    if r.status_code != 200:
+        raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
+    return elapsed
+
+
+def run(engines: list[str], runs: int = 3, rounds: int = 10, examples: list[str] | None = None) -> RemoteResults:
+    from kg.namespaces import PREFIXES
+    from kg.release import RECORD_QUERY, release_from_rows
+
+    prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())  # as api/remote.py sends it
+    mix = _examples(examples)
+    res = RemoteResults(engines, list(mix))
+    for engine in engines:
+        query_url, env, stop = _store(engine)
+        try:
+            with zhili_server({"ZHILI_STORE": query_url, **env}) as zhili, httpx.Client(timeout=120) as client:
+                rows = client.post(query_url, data={"query": RECORD_QUERY}, headers={"Accept": ACCEPT}).json()
+                release = release_from_rows([{k: (v["value"] if k not in ("quads", "union_triples") else int(v["value"]))
+                                              for k, v in row.items()} for row in rows["results"]["bindings"]])
+                assert release and release.union, "the store holds no release with a union graph"
+                named = [("named-graph-uri", g) for g in release.graphs]
+                straight = [("default-graph-uri", release.union)] + named
+                merged = [("default-graph-uri", g) for g in release.graphs] + named
+                for table in (res.zhili, res.straight, res.merged, res.ratio):
+                    table[engine] = {q: Spread() for q in mix}
+                for name, q in mix.items():  # warm the store's own caches and Zhili's parser
+                    _post(client, zhili.url + "/sparql", [("query", q)])
+                    _post(client, query_url, [("query", prologue + q)] + straight)
+                for _ in range(runs):
+                    samples = {k: {q: [] for q in mix} for k in ("zhili", "straight", "merged")}
+                    for _ in range(rounds):
+                        for name, q in mix.items():
+                            text = fresh(q)
+                            samples["zhili"][name].append(_post(client, zhili.url + "/sparql", [("query", text)]))
+                            samples["straight"][name].append(_post(client, query_url, [("query", prologue + text)]
+                                                                   + straight))
+                            samples["merged"][name].append(_post(client, query_url, [("query", prologue + fresh(q))]
+                                                                 + merged))
+                    for name in mix:
+                        z, s = percentile(samples["zhili"][name], 50), percentile(samples["straight"][name], 50)
+                        res.zhili[engine][name].add(z)
+                        res.straight[engine][name].add(s)
+                        res.merged[engine][name].add(percentile(samples["merged"][name], 50))
+                        res.ratio[engine][name].add(z / s)
+        finally:
+            stop()
+    return res
+
+
+def report(res: RemoteResults, runs: int, rounds: int) -> list[str]:
+    lines = ["## 5. Remote mode", "", __doc__.split("\n\n", 1)[1].strip(), "",
+             f"{runs} runs of {rounds} rounds; every request cold. Cells: median over runs (min–max) of the "
+             "per-run p50, ms.", ""]
+    for engine in res.engines:
+        lines += [f"### {engine}", "", "| query | Zhili (remote mode) | straight to the store | Zhili ÷ straight | "
+                  "straight, default graph merged per query (before) |", "|---|---|---|---|---|"]
+        for q in res.queries:
+            lines.append(f"| {q} | {res.zhili[engine][q].cell()} | {res.straight[engine][q].cell()} | "
+                         f"{res.ratio[engine][q].cell()}× | {res.merged[engine][q].cell()} |")
+        lines.append("")
+    return lines
+
+
+def headline(res: RemoteResults) -> list[tuple[str, str, str, bool | None]]:
+    rows = []
+    for engine in res.engines:
+        worst = max(res.ratio[engine].items(), key=lambda item: item[1].median)
+        met = all(s.median <= 1.3 for s in res.ratio[engine].values())
+        rows.append((f"remote mode on {engine}, cold p50: Zhili ÷ the same query straight to the store "
+                     f"(worst of {len(res.queries)} examples: `{worst[0]}`)", worst[1].cell() + "×", "≤ 1.3× each", met))
+    return rows
