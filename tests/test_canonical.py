@@ -57,3 +57,26 @@ def test_rdf_type_as_subject_or_object_is_written_out():
     text = serialize(g)
     assert "rdf:type rdfs:label" in text and "rdfs:seeAlso rdf:type" in text
     assert Graph().parse(data=text, format="turtle").isomorphic(g)
+
+
+def test_a_span_quoted_in_two_files_is_stated_once(tmp_path):
+    """kg fmt keeps an annotation's triples in the first file that states them; a later file quoting the
+    same span keeps only its own oa:hasBody (else a union default graph repeats rows: qc triple-in-two-files)."""
+    from rdflib import Namespace
+
+    from kg.fmt import drop_evidence_stated_earlier
+    from kg.paths import DATA
+
+    ev, oa = Namespace("https://w3id.org/zhili/id/evidence/"), Namespace("http://www.w3.org/ns/oa#")
+    first = DATA / "localities" / "jinyuan.ttl"
+    stated = Graph().parse(first, format="turtle")
+    later = Graph()
+    for s in (ev["s002-02232-02254"], ev["s002-02232-02254-target"], ev["s002-02232-02254-quote"]):
+        for p, o in stated.predicate_objects(s):
+            later.add((s, p, o))
+    own = (ev["s002-02232-02254"], oa.hasBody, URIRef("https://w3id.org/zhili/id/note/later-file-note"))
+    later.add(own)
+    assert len(later) > 5
+    path = tmp_path / "later.ttl"
+    drop_evidence_stated_earlier(later, path, files=[first, path])
+    assert set(later) == {own}
