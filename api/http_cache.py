@@ -18,6 +18,9 @@ is refused then), no 304 is sent either.
 `Vary: Accept` is added to every response by api/security.py; HTML adds `Accept-Language` here too, since
 pages pick their language from it. A plain ASGI middleware, like api/security.py's: it costs one hash
 per request.
+
+`AnswerFastPath` (the outermost layer) replays a repeated `GET /sparql?query=…` from the answer cache with the
+exact headers the whole stack gave it the first time, skipping routing, parsing and the middleware above.
 """
 
 from __future__ import annotations
@@ -148,3 +151,71 @@ class HttpCacheMiddleware:
         self._vary.move_to_end(tag)
         while len(self._vary) > self.remembered:
             self._vary.popitem(last=False)
+
+
+ANSWER_SCOPE_KEY = "zhili.answer"  # set by api/routers/sparql.py on a 200 answer: (AnswerCache, key, outcome)
+_FAST_CONDITIONS = (b"if-none-match", b"if-match", b"if-modified-since", b"if-unmodified-since", b"if-range", b"range")
+
+
+class AnswerFastPath:
+    """Repeated `GET /sparql?query=…` answered without routing: the outermost layer (outside CORS).
+
+    When the full path sends a SPARQL answer to a GET, this layer records the complete header list the whole
+    stack emitted (security headers, Vary, CORS, ETag/Cache-Control, Zhili-*, content type and length) next to
+    the answer in the release's AnswerCache, under the raw request facts that decide every one of those headers:
+    the raw query string, `Accept`, `Accept-Language`, whether `Origin` is present, and the release checksum.
+    A later GET with exactly those facts gets those headers and the answer's body directly. Anything else goes
+    the normal path: other methods and paths, conditional or range requests, a remote store that does not hold
+    its release. A release switch replaces the AnswerCache (Service.adopt), so its responses go with it.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != "/sparql":
+            await self.app(scope, receive, send)
+            return
+        service = getattr(scope["app"].state, "service", None) if "app" in scope else None
+        if service is None or getattr(service.repo, "problem", None):
+            await self.app(scope, receive, send)
+            return
+        accept = language = None
+        origin = False
+        for name, value in scope["headers"]:
+            if name == b"accept":
+                accept = value if accept is None else accept
+            elif name == b"accept-language":
+                language = value if language is None else language
+            elif name == b"origin":
+                origin = True
+            elif name in _FAST_CONDITIONS:
+                await self.app(scope, receive, send)
+                return
+        request = (service.checksum, scope.get("query_string", b""), accept or b"", accept is None,
+                   language or b"", language is None, origin)
+        found = service.answers.finished(request)
+        if found is not None:
+            answer, headers = found
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": answer.body, "more_body": False})
+            return
+        start = None
+        whole = False
+
+        async def send_and_watch(message):
+            nonlocal start, whole
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                marked = scope.get(ANSWER_SCOPE_KEY)
+                whole = (marked is not None and not message.get("more_body", False) and start is not None
+                         and start["status"] == 200 and message.get("body") is marked[2].body)
+            await send(message)
+
+        await self.app(scope, receive, send_and_watch)
+        if whole:
+            answers, key, _ = scope[ANSWER_SCOPE_KEY]
+            headers = [(name, b"hit" if name.lower() == b"zhili-answer-cache" else value)
+                       for name, value in start["headers"]]
+            answers.finish(key, request, headers)

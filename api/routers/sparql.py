@@ -10,6 +10,7 @@ from starlette.requests import ClientDisconnect
 
 from ..clients import client_id
 from ..echo import echo
+from ..http_cache import ANSWER_SCOPE_KEY
 from ..negotiate import choose, prefers_html
 from ..remote import StoreTruncated
 from ..repository import StoreUnavailable
@@ -203,8 +204,10 @@ async def _handle(request: Request) -> Response:
             check_xml(outcome.body, fmt)
         except NotRepresentable as exc:
             return _error(406, str(exc))
-    if answers is not None and not cached:
-        answers.put(key, outcome, outcome.body)
+    if answers is not None:
+        if not cached:
+            answers.put(key, outcome, outcome.body)
+        request.scope[ANSWER_SCOPE_KEY] = (answers, key, outcome)  # AnswerFastPath keeps the finished response
     media = (GRAPH_TYPES if classified.is_graph else RESULT_TYPES)[fmt]
     headers = {"Zhili-Rows": str(outcome.rows), "Zhili-Answer-Cache": "hit" if cached else "miss"}
     if outcome.truncated:
