@@ -84,7 +84,7 @@ def compare(scheme: Scheme, uses: list[Use], localities: list[dict], include_res
     mine = [u for u in uses if u.locality in chosen]
     restated = [u for u in mine if u.restated]
     formulas = [u for u in mine if not u.restated and scheme.excluded(u.concept)]
-    compared = [u for u in mine if (include_restated or not u.restated) and not scheme.excluded(u.concept)]
+    compared = counted(scheme, mine, include_restated)
 
     names: dict[str, dict[str, list[str]]] = {}  # concept -> locality -> local names
     for u in compared:
@@ -152,12 +152,17 @@ def compare(scheme: Scheme, uses: list[Use], localities: list[dict], include_res
     }
 
 
+def counted(scheme: Scheme, uses: list[Use], include_restated: bool = False) -> list[Use]:
+    """The uses every comparison counts (compare, heatmap, map, matrix): concepts of the scheme not excluded
+    from comparison; adoptions that only restate a higher level's formula only when asked."""
+    return [u for u in uses if u.concept in scheme.concepts and not scheme.excluded(u.concept)
+            and (include_restated or not u.restated)]
+
+
 def presence(scheme: Scheme, uses: list[Use], include_restated: bool = False) -> dict[tuple[str, str], int]:
     """Distinct concepts per (locality, category): the heatmap's measure, independent of curation granularity."""
     seen: dict[tuple[str, str], set[str]] = {}
-    for u in uses:
-        if u.concept not in scheme.concepts or scheme.excluded(u.concept) or (u.restated and not include_restated):
-            continue
+    for u in counted(scheme, uses, include_restated):
         seen.setdefault((u.locality, scheme.category(u.concept)), set()).add(u.concept)
     return {k: len(v) for k, v in seen.items()}
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kg.comparison import presence
+from kg.comparison import counted, presence
 from kg.gazetteer import PACKAGE, version
 
 from ..catalog import Catalog, local_id
@@ -49,9 +49,7 @@ def adoption_index(cat: Catalog, include_restated: bool = False) -> dict[str, di
     """concept IRI -> locality IRI -> adoption IRIs, every adoption counted for its concept and all above it."""
     scheme = cat.scheme
     out: dict[str, dict[str, list[str]]] = {}
-    for use in sorted(cat.uses, key=lambda u: u.adoption):
-        if use.concept not in scheme.concepts or scheme.excluded(use.concept) or (use.restated and not include_restated):
-            continue
+    for use in sorted(counted(scheme, cat.uses, include_restated), key=lambda u: u.adoption):
         for concept in scheme.chain(use.concept):
             out.setdefault(concept, {}).setdefault(use.locality, []).append(use.adoption)
     return out
