@@ -461,10 +461,20 @@ class Catalog:
         source = self.by_id["source"].get(source_id)
         if source is None:
             return source_id
-        for article in self.articles.values():
-            if article.source == source_id and start is not None and article.start <= start < article.end:
-                return article.headline
+        article = self.article_of(source_id, start)
+        if article is not None:
+            return article.headline
         return source.headlines[0] if source.headlines else source_id
+
+    def article_of(self, source_id: str, start: int | None, locality: str | None = None) -> Article | None:
+        """The article a span belongs to: in its file, the one about `locality` if exactly one is (file 002
+        prints part of one article inside another), else the one whose range holds offset `start`."""
+        articles = [a for a in self.articles.values() if a.source == source_id]
+        same = [a for a in articles if locality and a.locality == locality]
+        if len(same) == 1:
+            return same[0]
+        inside = [a for a in articles if start is not None and a.start <= start < a.end]
+        return inside[0] if len(inside) == 1 else None
 
     def entity(self, iri: str) -> Any:
         for table in (self.localities, self.mechanisms, self.categories, self.adoptions, self.figures, self.chains,

@@ -105,17 +105,6 @@ class Reference:
         return (f"版本 {self.version}{release}" if lang == "zh" else f"version {self.version}{release}")
 
 
-def article_for(cat: Catalog, ev: Evidence, locality: str | None) -> str:
-    """The article a span belongs to: in its file, the one about the fact's locality if there is one (file 002
-    prints part of one article inside another), else the one whose range holds the span; "" if unknown."""
-    arts = [a for a in cat.articles.values() if a.source == ev.source]
-    same = [a for a in arts if locality and a.locality == locality]
-    if len(same) == 1:
-        return same[0].iri
-    inside = [a for a in arts if a.start <= ev.start < a.end]
-    return inside[0].iri if len(inside) == 1 else ""
-
-
 def _span(ev: Evidence) -> Span:
     return Span(ev.source + ".txt", ev.start, ev.end, ev.exact)
 
@@ -132,7 +121,7 @@ def _works(cat: Catalog, evidence: list[str], locality: str | None) -> list[Work
     out: dict[tuple, Work] = {}
     for iri in evidence:
         ev = cat.evidence[iri]
-        art = cat.articles.get(article_for(cat, ev, locality))
+        art = cat.article_of(ev.source, ev.start, locality)
         src = cat.sources.get(ID + "source/" + ev.source)
         if art is not None and src is not None:
             work = Work(art.headline, art.byline, src.identifier, src.sha256)
@@ -327,5 +316,5 @@ def plain_text(cat: Catalog, iri: str, lang: str = "en", checksum: str | None = 
         return ""
 
 
-__all__ = ["FORMATS", "Reference", "UnknownIri", "reference", "render", "plain_text", "filename", "article_for",
+__all__ = ["FORMATS", "Reference", "UnknownIri", "reference", "render", "plain_text", "filename",
            "local_id"]

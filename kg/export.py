@@ -251,9 +251,8 @@ class _Tables:
         self.cat, self.local_id, self.count_scopes = cat, local_id, count_scopes
 
     def article(self, ev, locality: str | None) -> str:
-        from api.citation import article_for
-
-        return article_for(self.cat, ev, locality)
+        article = self.cat.article_of(ev.source, ev.start, locality)
+        return article.iri if article is not None else ""
 
     def span(self, evidence: list[str], locality: str | None) -> dict:
         if not evidence:
