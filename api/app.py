@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -85,6 +86,13 @@ def default_repository(settings: Settings) -> Repository:
     return EmbeddedRepository(report.store)  # serve exactly the store that was validated
 
 
+def _example_texts() -> list[str]:
+    from kg.examples import load_examples
+    from kg.namespaces import sparql_prologue
+
+    return [sparql_prologue() + example.query for example in load_examples()]
+
+
 def create_app(settings: Settings | None = None, repository: Repository | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
 
@@ -96,6 +104,8 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
         app.state.pages = Pages(service)
         await service.start_pool()
         await asyncio.to_thread(guard.warm)
+        # the lexer states the worked examples reach, compiled behind start-up rather than on clients' first queries
+        threading.Thread(target=guard.warm_lexers, args=(_example_texts(),), name="guard-warm", daemon=True).start()
         await service.start_watch()
         log.info("serving %d quads (%s store)", service.triples, repo.kind)
         try:

@@ -32,6 +32,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.sparql import guard as guard_module
 from api.sparql.guard import MAX_DEPTH, MAX_VARIABLE_USES, Classified, Refused, classify
 from kg.examples import load_examples
 from kg.namespaces import PREFIXES, sparql_prologue
@@ -122,6 +123,23 @@ def guard(text: str) -> Classified | Refused:
         return classify(text)
     except Refused as refused:
         return refused
+
+
+def fresh_guard(text: str) -> Classified | Refused:
+    """The verdict read from the first character, without a remembered prologue state (guard._Prologue)."""
+    guard_module._resuming = False
+    try:
+        return guard_module._classify(text)
+    except Refused as refused:
+        return refused
+    finally:
+        guard_module._resuming = True
+
+
+def same_verdict(a: Classified | Refused, b: Classified | Refused) -> bool:
+    if isinstance(a, Refused) or isinstance(b, Refused):
+        return isinstance(a, Refused) and isinstance(b, Refused) and (a.status, a.message) == (b.status, b.message)
+    return a == b
 
 
 def update_changes_nothing(text: str, listener: Listener) -> bool:
@@ -368,6 +386,8 @@ def wrap(draw, body: str, url: str) -> str:
         f"BASE <{url}>\nPREFIX svc: <{url}>\nPREFIX SERVICE: <http://ex/>\nPREFIX : <{url}>\n",
         f"prefix svc:<{url}>base<{url}>PREFIX SERVICE:<http://ex/>PREFIX :<{url}>",
         f"# SERVICE <{url}> {{ }}\rBASE <{url}> PREFIX svc: <{url}> PREFIX SERVICE: <http://ex/> PREFIX : <{url}> ",
+        sparql_prologue() + f"BASE <{url}>\nPREFIX svc: <{url}>\nPREFIX SERVICE: <http://ex/>\nPREFIX : <{url}>\n",
+        sparql_prologue() + f"PREFIX svc:<{url}>#x\rBASE <{url}>PREFIX SERVICE:<http://ex/>PREFIX :<{url}>",
     ]))
     form = draw(st.sampled_from(["SELECT * WHERE {", "select distinct ?s where{", "ASK {", "ask{",
                                  "CONSTRUCT { ?s ?p ?o } WHERE {", "DESCRIBE ?s WHERE {"]))
@@ -459,10 +479,15 @@ def case(draw, url: str) -> Case:
     return Case(wrap(draw, dead, url), "dead", data)
 
 
-def test_guard_agrees_with_the_engine(listener):
+def test_guard_agrees_with_the_engine(listener, monkeypatch):
     """2,000 generated queries (EXAMPLES): nothing the guard accepts calls out or updates; live SERVICE is
-    refused and really calls out; dead SERVICE is accepted whenever the engine accepts the query."""
-    counts = {"live": 0, "dead": 0, "invalid": 0, "update": 0, "hostile": 0, "mutant": 0, "accepted": 0}
+    refused and really calls out; dead SERVICE is accepted whenever the engine accepts the query. Every
+    verdict is also the one read from the first character: prologues of any length are remembered here, so
+    most texts resume from a remembered prologue state."""
+    monkeypatch.setattr(guard_module, "PROLOGUE_MIN_CHARS", 0)
+    guard_module._prologues.clear()
+    counts = {"live": 0, "dead": 0, "invalid": 0, "update": 0, "hostile": 0, "mutant": 0, "accepted": 0,
+              "resumed": 0}
     started = time.monotonic()
 
     @given(generated=case(listener.url))
@@ -470,7 +495,9 @@ def test_guard_agrees_with_the_engine(listener):
               derandomize=DERANDOMIZE)
     def check(generated: Case):
         counts[generated.kind] += 1
+        counts["resumed"] += any(generated.text.startswith(key) for key in list(guard_module._prologues))
         verdict = guard(generated.text)
+        assert same_verdict(verdict, fresh_guard(generated.text)), (verdict, generated.text)
         outcome = engine(generated.text, listener, generated.data)
         check_universal(generated.text, verdict, outcome, listener)
         counts["accepted"] += isinstance(verdict, Classified)
@@ -490,10 +517,11 @@ def test_guard_agrees_with_the_engine(listener):
                 (verdict, generated.text)
 
     check()
-    total = sum(v for k, v in counts.items() if k != "accepted")
+    total = sum(v for k, v in counts.items() if k not in ("accepted", "resumed"))
     print(f"guard differential: {total} queries in {time.monotonic() - started:.1f} s {counts}")
     assert total >= EXAMPLES * 0.9
     assert min(counts[k] for k in ("live", "dead", "invalid", "update", "hostile", "mutant")) >= EXAMPLES // 40
+    assert counts["resumed"] >= EXAMPLES // 4
 
 
 # ---- plain regressions ------------------------------------------------------------------------------------------
@@ -628,3 +656,57 @@ def test_extension_functions_are_refused(text):
 ])
 def test_builtin_functions_and_xsd_casts_are_accepted(text):
     assert isinstance(guard(text), Classified)
+
+
+# ---- the cold path: remembered prologues and compiled lexer states ----------------------------------------------
+
+def _lexer_states() -> list:
+    return list({id(lexer): lexer for lexer in guard_module._parser().parser.lexer.lexers.values()}.values())
+
+
+def _scanners_built() -> int:
+    return sum(lexer._scanner is not None for lexer in _lexer_states())
+
+
+def test_a_remembered_prologue_is_resumed_with_the_same_verdicts_and_positions():
+    """The project prologue is remembered once and resumed from after; refusals keep their line:column in the
+    whole text, and a text declaring more prefixes after the remembered part is read on from there."""
+    guard_module._prologues.clear()
+    prologue = sparql_prologue()
+    assert isinstance(guard(prologue + "SELECT * WHERE { ?s ?p ?o }"), Classified)
+    assert [p.key for p in guard_module._prologues.values()] == [prologue.rstrip("\n")]
+    texts = [prologue + "SELECT * WHERE { ?s ?p ?o SERVICE <http://ex/> { ?s ?p ?o } }",
+             prologue + "ASK { ?s zl:locality ?o FILTER(<http://ex/f>(?o)) }",
+             prologue + "SELECT * WHERE { ?s ?p ?o \n  ?s nope:x ?o }",
+             prologue + "INSERT DATA { <http://ex/s> <http://ex/p> 1 }",
+             prologue + "SELECT * WHERE { ?s ?p }",
+             prologue + "PREFIX x: <http://ex/> CONSTRUCT WHERE { ?s x:p ?o }",
+             prologue + "PREFIX x: <http://ex/>\nPREFIX x: <http://ex/2/>\nSELECT * WHERE { ?s x:p ?o }"]
+    for text in texts:
+        assert any(text.startswith(p.key) for p in guard_module._prologues.values())
+        resumed, fresh = guard(text), fresh_guard(text)
+        assert same_verdict(resumed, fresh), (resumed, fresh)
+    assert "syntax error at 28:" in guard(texts[2]).message  # line 28 of the whole text, not of the rest
+    assert guard(texts[3]).status == 403
+    assert guard(texts[5]).form == "CONSTRUCT"
+    assert len(guard_module._prologues) == 3  # the two longer prologues are remembered too
+
+
+def test_remembered_prologues_are_bounded():
+    guard_module._prologues.clear()
+    for i in range(guard_module.PROLOGUES_KEPT + 10):
+        guard(sparql_prologue() + f"PREFIX p{i}: <http://ex/{i}/>\nSELECT * WHERE {{ ?s ?p ?o }}")
+    assert len(guard_module._prologues) == guard_module.PROLOGUES_KEPT
+
+
+def test_after_warming_no_worked_example_compiles_a_lexer_state():
+    """Lark compiles a lexer state on first use (~30 ms each); start-up warms those the examples reach."""
+    texts = [sparql_prologue() + e.query for e in load_examples()]
+    for lexer in _lexer_states():  # as in a new process: nothing compiled yet
+        lexer._scanner = None
+    guard_module.warm_lexers(texts)
+    built = _scanners_built()
+    assert 20 <= built < len(_lexer_states())
+    for text in texts:
+        guard_module._classify(text + "\n# again")
+    assert _scanners_built() == built

@@ -15,13 +15,17 @@ that fails is re-read as shorter ones). tests/test_guard_differential.py holds t
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import LexerState, LexerThread, LineCounter
 from lark.parsers.lalr_interactive_parser import InteractiveParser
+from lark.parsers.lalr_parser_state import ParserState
 from pyoxigraph import NamedNode
 
 from kg.namespaces import PREFIXES
@@ -29,6 +33,9 @@ from kg.namespaces import PREFIXES
 MAX_DEPTH = 64
 MAX_VARIABLE_USES = 1000  # a bound on joins: thousands of triple patterns stall planners and can crash servers
 MAX_TOKENS = 10_000  # bounds the guard's own time (pure Python, ~25 µs a token) on adversarial texts
+PROLOGUES_KEPT = 32  # parser states remembered at the end of a prologue (see _Prologue)
+PROLOGUE_MAX_CHARS = 8192
+PROLOGUE_MIN_CHARS = 200  # shorter prologues are read faster than a remembered state is looked up and copied
 
 _FORMS = {"select_query": "SELECT", "construct_query": "CONSTRUCT", "describe_query": "DESCRIBE", "ask_query": "ASK"}
 _FORM_KEYWORDS = set(_FORMS.values())
@@ -75,6 +82,17 @@ def warm() -> None:
     classify("ASK {}")
 
 
+def warm_lexers(queries: list[str]) -> None:
+    """Run the given queries through the guard once, so the lexer states they reach are compiled before a
+    client needs them: Lark compiles each state's scanner on first use, and SPARQL's Unicode name classes make
+    that ~30 ms a state (the worked examples reach 43 of 186; building all takes ~3 s of start-up)."""
+    for text in queries:
+        try:
+            _classify(text)
+        except Refused:
+            pass
+
+
 def classify(text: str) -> Classified:
     """The query form; raises Refused for updates, SERVICE, limits and anything that is not a query.
     Verdicts on short texts are remembered (clients repeat their queries; refusals are not cached)."""
@@ -88,23 +106,30 @@ def _classify_remembered(text: str) -> Classified:
 
 def _classify(text: str) -> Classified:
     tree, prefixes = _parse(text)
-    if _contains(tree, "service_graph_pattern"):
-        raise Refused(400, "federated queries (SERVICE) are not allowed on this endpoint: "
-                           "it never makes outbound requests")
-    _check_functions(tree, prefixes)
+    _check_tree(tree, prefixes)
     query = tree.children[0]
     return Classified(next(_FORMS[c.data] for c in query.children if isinstance(c, Tree) and c.data in _FORMS))
 
 
-def _contains(tree: Tree, rule: str) -> bool:
-    """Whether any node of the tree is that rule (iterative: trees can be thousands of nodes deep)."""
-    wanted, stack = {rule}, [tree]  # a set: node.data is a Token, whose == is slow Python
+_WATCHED = frozenset({"service_graph_pattern", "function_call", "iri_or_function"})
+
+
+def _check_tree(tree: Tree, prefixes: dict[str, str]) -> None:
+    """One walk over the tree (iterative: trees can be thousands of nodes deep): SERVICE anywhere is refused
+    first, else the first call of a function that is not SPARQL's own."""
+    stack, refused = [tree], None
     while stack:
         node = stack.pop()
-        if node.data in wanted:
-            return True
-        stack += [c for c in node.children if isinstance(c, Tree)]
-    return False
+        kind = node.data
+        if kind in _WATCHED:  # a set: node.data is a Token, whose == is slow Python
+            if kind == "service_graph_pattern":
+                raise Refused(400, "federated queries (SERVICE) are not allowed on this endpoint: "
+                                   "it never makes outbound requests")
+            if refused is None and (kind == "function_call" or len(node.children) == 2):
+                refused = _refused_function(node, prefixes)
+        stack += [c for c in node.children if type(c) is Tree]
+    if refused is not None:
+        raise refused
 
 
 def _parse(text: str) -> tuple[Tree, dict[str, str]]:
@@ -115,8 +140,15 @@ def _parse(text: str) -> tuple[Tree, dict[str, str]]:
     depth = variables = 0
     started, last = False, None
     prefixes, declaring = dict(PREFIXES), None  # declaring: True after PREFIX, then the prefix's name
+    resumed = _resume(interactive, text)
+    if resumed is not None:
+        prefixes, last = dict(resumed.prefixes), resumed.last_token
+    first = resumed.count if resumed is not None else 0
     try:
-        for count, token in enumerate(interactive.iter_parse()):
+        for count, token in enumerate(interactive.iter_parse(), start=first):
+            if (not started and declaring is None and token.type not in _PROLOGUE and last is not None
+                    and last.type == "IRIREF" and (resumed is None or last.end_pos > resumed.end)):
+                _remember(text, interactive.parser_state, last, prefixes, count)
             last = token
             if count >= MAX_TOKENS:
                 raise Refused(400, f"the query has more than {MAX_TOKENS} tokens; at most {MAX_TOKENS} are allowed")
@@ -152,26 +184,84 @@ def _parse(text: str) -> tuple[Tree, dict[str, str]]:
         raise Refused(400, _syntax_message(text, error, started, _expected(interactive, error))) from None
 
 
-def _check_functions(tree: Tree, prefixes: dict[str, str]) -> None:
+@dataclass(frozen=True)
+class _Prologue:
+    """The parser, lexer and guard state at the end of a prologue (the last PREFIX or BASE IRI), so that a text
+    starting with exactly that prologue resumes there instead of re-reading ~80 tokens: the project's 26
+    prefixes are more than half of a worked example's tokens. Sound because lexing and parsing are a function
+    of the text read so far: the same characters give the same tokens, the same parser stack and the same
+    declared prefixes, and the token that ends there is an IRI, closed by its own '>'. The checks on the
+    prologue's tokens (escapes, absolute prefix IRIs) passed when it was remembered; nothing else can fail in a
+    prologue. tests/test_guard_differential.py compares resumed and fresh verdicts on every generated text."""
+
+    key: str  # text[:end]
+    end: int
+    parser_state: ParserState  # after the prologue's last token was fed; copied (_copy_state) on every use
+    last_token: Token
+    prefixes: dict[str, str]
+    count: int  # tokens read before the next one
+
+
+_prologues: OrderedDict[str, _Prologue] = OrderedDict()
+_prologues_lock = threading.Lock()
+_resuming = True  # tests switch this off to compare resumed verdicts with fresh ones
+
+
+def _resume(interactive: InteractiveParser, text: str) -> _Prologue | None:
+    """Move the interactive parser to the end of the longest remembered prologue the text starts with."""
+    if not _resuming:
+        return None
+    with _prologues_lock:
+        found = max((p for p in _prologues.values() if text.startswith(p.key)), key=lambda p: p.end, default=None)
+        if found is not None:
+            _prologues.move_to_end(found.key)
+    if found is None:
+        return None
+    interactive.parser_state = _copy_state(found.parser_state, interactive.lexer_thread)
+    lines = LineCounter("\n")
+    token = found.last_token
+    lines.char_pos, lines.line, lines.column = token.end_pos, token.end_line, token.end_column
+    lines.line_start_pos = token.end_pos - token.end_column + 1
+    interactive.lexer_thread.state = LexerState(interactive.lexer_thread.state.text, lines, token)
+    return found
+
+
+def _copy_state(state: ParserState, lexer_thread: LexerThread | None) -> ParserState:
+    """A parser state no later parse can change. Lark's tree builder only ever changes the child lists of the
+    values it pops from the stack (it appends to a left-recursive rule's list), so those lists are copied;
+    everything below them is finished and shared (a deep copy cost ~0.3 ms a query)."""
+    values = [Tree(v.data, list(v.children)) if isinstance(v, Tree) else v for v in state.value_stack]
+    return type(state)(state.parse_conf, lexer_thread, list(state.state_stack), values)
+
+
+def _remember(text: str, state: ParserState, last: Token, prefixes: dict[str, str], count: int) -> None:
+    if not _resuming or not PROLOGUE_MIN_CHARS <= last.end_pos <= PROLOGUE_MAX_CHARS:
+        return
+    key = text[:last.end_pos]
+    with _prologues_lock:
+        if key in _prologues:
+            return
+        _prologues[key] = _Prologue(key, last.end_pos, _copy_state(state, None), last, dict(prefixes), count)
+        while len(_prologues) > PROLOGUES_KEPT:
+            _prologues.popitem(last=False)
+
+
+def _refused_function(node: Tree, prefixes: dict[str, str]) -> Refused | None:
     """Only SPARQL's own functions and the XSD casts may be called. An engine's extension functions are
     IRIs too, and some reach beyond the dataset (Virtuoso's <bif:http_get> fetches a URL from the store
     itself), so any other IRI in function position is refused, whatever the engine."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if node.data == "function_call" or (node.data == "iri_or_function" and len(node.children) == 2):
-            token = next(node.children[0].scan_values(lambda v: isinstance(v, Token)))
-            if token.type == "IRIREF":
-                iri = _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), token.value[1:-1])
-            else:
-                prefix, _, local = token.value.partition(":")
-                iri = prefixes.get(prefix, "") + local.replace("\\", "")
-            if not iri.startswith(_XSD):
-                shown = iri if len(iri) <= 60 else iri[:60] + "…"
-                raise Refused(400, f"the function <{shown}> is not allowed on this endpoint: only SPARQL's "
-                                   "built-in functions and the XSD casts (such as xsd:integer(?x)) are; a store's "
-                                   "extension functions can reach beyond the dataset")
-        stack += [c for c in node.children if isinstance(c, Tree)]
+    token = next(node.children[0].scan_values(lambda v: isinstance(v, Token)))
+    if token.type == "IRIREF":
+        iri = _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), token.value[1:-1])
+    else:
+        prefix, _, local = token.value.partition(":")
+        iri = prefixes.get(prefix, "") + local.replace("\\", "")
+    if iri.startswith(_XSD):
+        return None
+    shown = iri if len(iri) <= 60 else iri[:60] + "…"
+    return Refused(400, f"the function <{shown}> is not allowed on this endpoint: only SPARQL's "
+                        "built-in functions and the XSD casts (such as xsd:integer(?x)) are; a store's "
+                        "extension functions can reach beyond the dataset")
 
 
 def _syntax_error(token: Token, reason: str) -> Refused:
