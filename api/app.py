@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -104,8 +103,9 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
         app.state.pages = Pages(service)
         await service.start_pool()
         await asyncio.to_thread(guard.warm)
-        # the lexer states the worked examples reach, compiled behind start-up rather than on clients' first queries
-        threading.Thread(target=guard.warm_lexers, args=(_example_texts(),), name="guard-warm", daemon=True).start()
+        # the lexer states the worked examples reach, compiled before serving rather than on clients' first queries
+        # (in a thread beside serving, it slowed every first request by 2-10x while it ran: bench section 2)
+        await asyncio.to_thread(guard.warm_lexers, _example_texts())
         await service.start_watch()
         log.info("serving %d quads (%s store)", service.triples, repo.kind)
         try:

@@ -3,7 +3,6 @@ resource that the /id/… HTML page shows (labels, prefixed names, inverse links
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import quote
@@ -18,6 +17,7 @@ from kg.paths import ONTOLOGY
 
 from .catalog import Catalog, Label, local_id
 from .repository import Repository
+from .script import HAN
 
 # The resource's own triples, those of the facts about it (adoptions, figures, chains, tiers),
 # and their evidence annotations with targets and selectors.
@@ -229,14 +229,11 @@ def _resource(cat: Catalog, iri: str, lang: str) -> Value:
     return Value(pick(label_of(cat, iri), lang) or Text(name), href(iri), name)
 
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
 def untagged_language(value: str) -> str:
     """The `lang` of a literal without a language tag: Chinese if it has Chinese characters (the dataset's
     untagged text is the sources' own, such as headlines and titles), else `zxx`, no linguistic content
     (identifiers, hashes, numbers, codes)."""
-    return "zh" if _CJK.search(value) else "zxx"
+    return "zh" if HAN.search(value) else "zxx"
 
 
 def _value(cat: Catalog, term, lang: str) -> Value:

@@ -296,7 +296,8 @@ def test_tier_view_aligns_ranks_and_fits_the_width(page, live, lang):
         .map(b => Math.round(b.closest('td').getBoundingClientRect().top)))""")
     assert all(len(row) >= 5 and len(set(row)) == 1 for row in tops), tops
     assert page.locator(".tier-box a.ev-link").count() >= page.locator(".tier-box").count()
-    assert ("没有记录层级体系" if lang == "zh" else "no tier chain") in page.inner_text(".no-chain[data-locality='jiuquan']")
+    note = page.inner_text(".no-chain[data-locality='jiuquan']")
+    assert note == ("酒泉市：没有记录层级体系" if lang == "zh" else "Jiuquan: no tier chain recorded"), note
     box = page.inner_text(".tier-box[data-locality='lanzhou'][data-rank='1'] >> nth=0")
     assert ("区委书记" in box) if lang == "zh" else ("district Party secretary" in box)
 

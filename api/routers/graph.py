@@ -23,6 +23,7 @@ def graph_page(request: Request, view: str = Query("network")):
     lang = pages.lang(request)
     # the script's words, in the page language (keys of api/strings/graph.json, without the prefix)
     strings = {key[len("graph_"):]: value[lang] for key, value in TEXT.items() if key.startswith("graph_")}
+    strings["colon"] = TEXT["colon"][lang]  # "：" in zh
     return pages.render(request, "graph.html", view=view, strings=strings)
 
 

@@ -6,7 +6,6 @@ evidence quotes added; this module only groups the hits and cuts highlighted sni
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Request
@@ -16,6 +15,7 @@ from kg.namespaces import ID
 
 from ..catalog import Catalog
 from ..pages import pick
+from ..script import HAN, LATIN
 from ..views import SearchIndex, fold
 
 router = APIRouter(include_in_schema=False)
@@ -93,14 +93,10 @@ def highlight(text: str, query: str, width: int = SNIPPET) -> list[tuple[str, bo
     return pieces
 
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile(r"[A-Za-z]")
-
-
 def text_lang(text: str) -> str:
     """The language a matched text is written in, by its script: the index keeps no language per field,
     and what it holds is Chinese (names, quotes, printed figures) or English (labels, glosses)."""
-    return "zh" if len(_CJK.findall(text)) >= len(_LATIN.findall(text)) / 4 and _CJK.search(text) else "en"
+    return "zh" if len(HAN.findall(text)) >= len(LATIN.findall(text)) / 4 and HAN.search(text) else "en"
 
 
 def _context(cat: Catalog, kind: str, iri: str, lang: str) -> list[tuple[str, str]]:

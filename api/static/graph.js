@@ -746,7 +746,7 @@
       }
       table.appendChild(tbody);
       missing.forEach(function (loc) {
-        body.appendChild(el("p", label(loc.label) + ": " + T.no_chain, { "class": "note no-chain", "data-locality": loc.id }));
+        body.appendChild(el("p", label(loc.label) + T.colon + T.no_chain, { "class": "note no-chain", "data-locality": loc.id }));
       });
       if (chains.length) { body.appendChild(table); }
       app.dataset.tiersReady = String(chains.length);
