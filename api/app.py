@@ -102,10 +102,9 @@ def create_app(settings: Settings | None = None, repository: Repository | None =
         app.state.service = service
         app.state.pages = Pages(service)
         await service.start_pool()
-        await asyncio.to_thread(guard.warm)
-        # the lexer states the worked examples reach, compiled before serving rather than on clients' first queries
-        # (in a thread beside serving, it slowed every first request by 2-10x while it ran: bench section 2)
-        await asyncio.to_thread(guard.warm_lexers, _example_texts())
+        # the parser, and the lexer states the worked examples reach, built before serving rather than on clients'
+        # first queries (in a thread beside serving, it slowed every first request by 2-10x while it ran)
+        await asyncio.to_thread(guard.warm, _example_texts())
         await service.start_watch()
         log.info("serving %d quads (%s store)", service.triples, repo.kind)
         try:

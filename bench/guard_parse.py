@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     from api.sparql import guard
 
     texts = list(query_mix().values())
-    guard.warm_lexers(texts)  # lexer states compiled, the prologue remembered
+    guard.warm(texts)  # lexer states compiled, the prologue remembered
     per_query: dict[bool, list[float]] = {True: [], False: []}
     for rep in range(args.reps):
         for resuming in (True, False):

@@ -704,7 +704,7 @@ def test_after_warming_no_worked_example_compiles_a_lexer_state():
     texts = [sparql_prologue() + e.query for e in load_examples()]
     for lexer in _lexer_states():  # as in a new process: nothing compiled yet
         lexer._scanner = None
-    guard_module.warm_lexers(texts)
+    guard_module.warm(texts)
     built = _scanners_built()
     assert 20 <= built < len(_lexer_states())
     for text in texts:

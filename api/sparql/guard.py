@@ -76,16 +76,13 @@ def _parser() -> Lark:
                 g_regex_flags=re.ASCII, maybe_placeholders=False)
 
 
-def warm() -> None:
-    """Build the parser now (at start-up) rather than on the first query."""
+def warm(queries: list[str] = ()) -> None:
+    """Build the parser now (at start-up) rather than on the first query, and run the given queries through
+    the guard once, so the lexer states they reach are compiled before a client needs them: Lark compiles each
+    state's scanner on first use, and SPARQL's Unicode name classes make that ~30 ms a state (the worked
+    examples reach 43 of 186; building all takes ~3 s of start-up)."""
     _parser()
     classify("ASK {}")
-
-
-def warm_lexers(queries: list[str]) -> None:
-    """Run the given queries through the guard once, so the lexer states they reach are compiled before a
-    client needs them: Lark compiles each state's scanner on first use, and SPARQL's Unicode name classes make
-    that ~30 ms a state (the worked examples reach 43 of 186; building all takes ~3 s of start-up)."""
     for text in queries:
         try:
             _classify(text)
