@@ -1,6 +1,6 @@
 # Two commands for a newcomer: `make run` and `make test`. Both install what they
 # need (Python packages into .venv; as root, Debian's chromium and a CJK font for
-# the browser tests, and Virtuoso for the store tests) and are safe to repeat.
+# the browser tests, Virtuoso for the store tests and nginx for the front cache) and are safe to repeat.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench install system-deps validate stats clean
+.PHONY: run run-cached test bench install system-deps front-cache-deps validate stats clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,12 +24,14 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 # Browser tests drive Debian's chromium through playwright (never `playwright install`); the
-# Virtuoso tests run Debian's virtuoso-t on a throwaway database. Each missing package is installed.
+# Virtuoso tests run Debian's virtuoso-t on a throwaway database; `kg serve --front-cache` runs Debian's
+# nginx. Each missing package is installed.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "wenquanyi" || missing="$$missing fonts-wqy-microhei"; \
 	command -v virtuoso-t >/dev/null 2>&1 || missing="$$missing virtuoso-opensource"; \
+	test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx-light"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = "0" ]; then \
 		echo "installing Debian packages:$$missing"; \
@@ -45,6 +47,16 @@ stats: install
 run: validate
 	$(BIN)/kg stats
 	$(BIN)/kg serve --host $(HOST) --port $(PORT)
+
+# The same service with an HTTP cache in front (nginx; api/front_cache.py): repeated GETs never reach Python.
+front-cache-deps:
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || { \
+	if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+	else echo "need Debian package nginx-light: run 'sudo apt-get install nginx-light'"; exit 1; fi; }
+
+run-cached: validate front-cache-deps
+	$(BIN)/kg stats
+	$(BIN)/kg serve --front-cache --host $(HOST) --port $(PORT)
 
 test: install system-deps
 	$(BIN)/python -m pytest -q

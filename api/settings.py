@@ -96,6 +96,7 @@ class Settings:
     bench_synthetic: bool = False            # ZHILI_BENCH_SYNTHETIC: serve /api/graph?synthetic=N (benchmarks only)
     cache_max_age: int = 300                 # ZHILI_CACHE_MAX_AGE: seconds a client or shared cache may reuse an answer
     answer_cache_bytes: int = 64 * 1024 ** 2  # ZHILI_ANSWER_CACHE_BYTES (bytes, or with K/M/G): SPARQL answers kept; 0: none
+    front_cache_bytes: int = 256 * 1024 ** 2  # ZHILI_FRONT_CACHE_BYTES (bytes, or with K/M/G): disk for `kg serve --front-cache`
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -127,4 +128,5 @@ class Settings:
             bench_synthetic=_env("ZHILI_BENCH_SYNTHETIC", False, flag),
             cache_max_age=_env("ZHILI_CACHE_MAX_AGE", 300, non_negative),
             answer_cache_bytes=_env("ZHILI_ANSWER_CACHE_BYTES", 64 * 1024 ** 2, byte_size),
+            front_cache_bytes=_env("ZHILI_FRONT_CACHE_BYTES", 256 * 1024 ** 2, byte_size),
         )

@@ -109,6 +109,17 @@ class Server:
 
 
 @contextmanager
+def front_cache(app_url: str):
+    """Debian's nginx in front of a running Zhili, configured as `kg serve --front-cache` configures it; yields
+    its base URL."""
+    from api.front_cache import running
+    from api.settings import Settings
+
+    with running("127.0.0.1", free_port(), int(app_url.rsplit(":", 1)[1]), Settings.from_env()) as front:
+        yield front.url
+
+
+@contextmanager
 def zhili_server(env: dict[str, str] | None = None, ready_timeout: float = 900.0):
     """Zhili (with the /_bench/floor route) on a free port; yields once /health answers 200.
     Start-up time runs from process start to that first 200; memory is sampled from the start."""
@@ -176,4 +187,10 @@ def versions() -> str:
         chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         chromium = "chromium not found"
-    return f"{text}; {chromium}"
+    try:
+        from api.front_cache import nginx_binary
+
+        nginx = subprocess.run([nginx_binary(), "-v"], capture_output=True, text=True, timeout=30).stderr.strip()
+    except Exception:  # noqa: BLE001 - a missing nginx is reported, not fatal here
+        nginx = "nginx not found"
+    return f"{text}; {chromium}; {nginx}"

@@ -18,12 +18,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 import httpx
 
 from common import BIN, ROOT, Spread, free_port, percentile, zhili_server
 from endpoints import fresh, one
+from lean_client import LeanClient, Prepared
 
 ACCEPT = "application/sparql-results+json"
 
@@ -70,13 +70,10 @@ def _store(engine: str):
     return server.query_url, {"ZHILI_STORE_USER": server.user, "ZHILI_STORE_PASSWORD": server.password}, server.stop
 
 
-def _post(client: httpx.Client, url: str, form: list[tuple[str, str]]) -> float:
-    started = time.perf_counter()
-    r = client.post(url, content=urlencode(form).encode("ascii"),
-                    headers={"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"})
-    elapsed = (time.perf_counter() - started) * 1000
-    if r.status_code != 200:
-        raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
+def _post(client: LeanClient, url: str, form: list[tuple[str, str]]) -> float:
+    elapsed, status, body = client.send(Prepared("POST", url, form))
+    if status != 200:
+        raise RuntimeError(f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
     return elapsed
 
 
@@ -90,8 +87,8 @@ def run(engines: list[str], runs: int = 3, rounds: int = 10, examples: list[str]
     for engine in engines:
         query_url, env, stop = _store(engine)
         try:
-            with zhili_server({"ZHILI_STORE": query_url, **env}) as zhili, httpx.Client(timeout=120) as client:
-                rows = client.post(query_url, data={"query": RECORD_QUERY}, headers={"Accept": ACCEPT}).json()
+            with zhili_server({"ZHILI_STORE": query_url, **env}) as zhili, LeanClient(timeout=120) as client:
+                rows = httpx.post(query_url, data={"query": RECORD_QUERY}, headers={"Accept": ACCEPT}, timeout=120).json()
                 release = release_from_rows([{k: (v["value"] if k not in ("quads", "union_triples") else int(v["value"]))
                                               for k, v in row.items()} for row in rows["results"]["bindings"]])
                 assert release and release.union, "the store holds no release with a union graph"

@@ -223,10 +223,15 @@ def _cmd_serve(args) -> int:
     from api.http_limits import uvicorn_options
     from api.settings import Settings
 
-    # request heads, URLs and slow clients are bounded by the HTTP protocol itself (api/http_limits.py)
-    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, log_level=args.log_level,
-                **uvicorn_options(Settings.from_env()))
-    return 0
+    settings = Settings.from_env()
+    if not args.front_cache:
+        # request heads, URLs and slow clients are bounded by the HTTP protocol itself (api/http_limits.py)
+        uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, log_level=args.log_level,
+                    **uvicorn_options(settings))
+        return 0
+    from api.front_cache import serve_behind_front_cache
+
+    return serve_behind_front_cache(args.host, args.port, args.log_level, settings)
 
 
 def _cmd_propose(args) -> int:
@@ -313,6 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--log-level", default="info")
+    p.add_argument("--front-cache", action="store_true",
+                   help="answer repeated GETs from an HTTP cache in front of the app (Debian's nginx; see README)")
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("export", help="the whole dataset")

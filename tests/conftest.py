@@ -43,13 +43,14 @@ def free_port() -> int:
 class LiveServer:
     """`kg serve` in a subprocess on a free loopback port: the real app over real HTTP."""
 
-    def __init__(self, env: dict[str, str], prefix: list[str] | None = None):
+    def __init__(self, env: dict[str, str], prefix: list[str] | None = None, args: tuple[str, ...] = ()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         kg = str(Path(sys.executable).parent / "kg")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.log = open(ARTIFACTS / f"server-{self.port}.log", "wb")
-        self.process = subprocess.Popen((prefix or []) + [kg, "serve", "--port", str(self.port), "--log-level", "warning"],
+        self.process = subprocess.Popen((prefix or []) + [kg, "serve", "--port", str(self.port), "--log-level", "warning",
+                                                         *args],
                                         env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
         while time.time() < deadline:
