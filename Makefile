@@ -25,13 +25,14 @@ $(BENCH_STAMP): $(STAMP)
 
 # Browser tests drive Debian's chromium through playwright (never `playwright install`); the
 # Virtuoso tests run Debian's virtuoso-t on a throwaway database; `kg serve --front-cache` runs Debian's
-# nginx. Each missing package is installed.
+# nginx; the benchmarks (and their smoke test) load servers with Debian's wrk. Each missing package is installed.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "wenquanyi" || missing="$$missing fonts-wqy-microhei"; \
 	command -v virtuoso-t >/dev/null 2>&1 || missing="$$missing virtuoso-opensource"; \
 	test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx-light"; \
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = "0" ]; then \
 		echo "installing Debian packages:$$missing"; \

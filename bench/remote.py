@@ -21,9 +21,9 @@ from pathlib import Path
 
 import httpx
 
-from common import BIN, ROOT, Spread, free_port, percentile, zhili_server
-from endpoints import fresh, one
-from lean_client import LeanClient, Prepared
+from common import BIN, ROOT, Spread, free_port, zhili_server
+from endpoints import answer
+import wrk
 
 ACCEPT = "application/sparql-results+json"
 
@@ -70,14 +70,9 @@ def _store(engine: str):
     return server.query_url, {"ZHILI_STORE_USER": server.user, "ZHILI_STORE_PASSWORD": server.password}, server.stop
 
 
-def _post(client: LeanClient, url: str, form: list[tuple[str, str]]) -> float:
-    elapsed, status, body = client.send(Prepared("POST", url, form))
-    if status != 200:
-        raise RuntimeError(f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
-    return elapsed
-
-
-def run(engines: list[str], runs: int = 3, rounds: int = 10, examples: list[str] | None = None) -> RemoteResults:
+def run(engines: list[str], runs: int = 3, seconds: int = 1, examples: list[str] | None = None) -> RemoteResults:
+    """Each cell is `seconds` of one wrk connection (bench/wrk.py) sending one example; the five kinds of request
+    for an example go in turn, so each ratio comes from the same seconds."""
     from kg.namespaces import PREFIXES
     from kg.release import RECORD_QUERY, release_from_rows
 
@@ -87,7 +82,7 @@ def run(engines: list[str], runs: int = 3, rounds: int = 10, examples: list[str]
     for engine in engines:
         query_url, env, stop = _store(engine)
         try:
-            with zhili_server({"ZHILI_STORE": query_url, **env}) as zhili, LeanClient(timeout=120) as client:
+            with zhili_server({"ZHILI_STORE": query_url, **env}) as zhili, httpx.Client(timeout=120) as client:
                 rows = httpx.post(query_url, data={"query": RECORD_QUERY}, headers={"Accept": ACCEPT}, timeout=120).json()
                 release = release_from_rows([{k: (v["value"] if k not in ("quads", "union_triples") else int(v["value"]))
                                               for k, v in row.items()} for row in rows["results"]["bindings"]])
@@ -98,30 +93,21 @@ def run(engines: list[str], runs: int = 3, rounds: int = 10, examples: list[str]
                 for table in (res.zhili, res.straight, res.merged, res.ratio, res.warm_zhili, res.warm_straight,
                               res.warm_ratio):
                     table[engine] = {q: Spread() for q in mix}
+                endpoint = zhili.url + "/sparql"
                 for name, q in mix.items():  # warm the store's own caches and Zhili's parser and answer cache
-                    one(client, zhili.url + "/sparql", q, "GET")
-                    _post(client, query_url, [("query", prologue + q)] + straight)
+                    answer(client, endpoint, q)
+                    answer(client, query_url, prologue + q, "POST", straight)
                 for _ in range(runs):
-                    samples = {k: {q: [] for q in mix} for k in ("zhili", "straight", "merged", "warm zhili",
-                                                                 "warm straight")}
-                    for _ in range(rounds):
-                        for name, q in mix.items():
-                            text = fresh(q)
-                            samples["zhili"][name].append(_post(client, zhili.url + "/sparql", [("query", text)]))
-                            samples["straight"][name].append(_post(client, query_url, [("query", prologue + text)]
-                                                                   + straight))
-                            samples["merged"][name].append(_post(client, query_url, [("query", prologue + fresh(q))]
-                                                                 + merged))
-                            samples["warm zhili"][name].append(one(client, zhili.url + "/sparql", q, "GET"))
-                            samples["warm straight"][name].append(_post(client, query_url, [("query", prologue + q)]
-                                                                        + straight))
-                    for name in mix:
-                        z, s = percentile(samples["zhili"][name], 50), percentile(samples["straight"][name], 50)
+                    for name, q in mix.items():
+                        z = wrk.run(endpoint, [q], cold=True, seconds=seconds).p50_ms
+                        s = wrk.run(query_url, [prologue + q], cold=True, params=straight, seconds=seconds).p50_ms
+                        res.merged[engine][name].add(wrk.run(query_url, [prologue + q], cold=True, params=merged,
+                                                             seconds=seconds).p50_ms)
+                        wz = wrk.run(endpoint, [q], seconds=seconds).p50_ms
+                        ws = wrk.run(query_url, [prologue + q], method="POST", params=straight, seconds=seconds).p50_ms
                         res.zhili[engine][name].add(z)
                         res.straight[engine][name].add(s)
-                        res.merged[engine][name].add(percentile(samples["merged"][name], 50))
                         res.ratio[engine][name].add(z / s)
-                        wz, ws = percentile(samples["warm zhili"][name], 50), percentile(samples["warm straight"][name], 50)
                         res.warm_zhili[engine][name].add(wz)
                         res.warm_straight[engine][name].add(ws)
                         res.warm_ratio[engine][name].add(wz / ws)
@@ -130,9 +116,10 @@ def run(engines: list[str], runs: int = 3, rounds: int = 10, examples: list[str]
     return res
 
 
-def report(res: RemoteResults, runs: int, rounds: int) -> list[str]:
+def report(res: RemoteResults, runs: int, seconds: int) -> list[str]:
     lines = ["## 5. Remote mode", "", __doc__.split("\n\n", 1)[1].strip(), "",
-             f"{runs} runs of {rounds} rounds. Cells: median over runs (min–max) of the per-run p50, ms.", ""]
+             f"{runs} runs; in each, {seconds} s of one wrk connection per example and kind of request. "
+             "Cells: median over runs (min–max) of the per-run p50, ms.", ""]
     for engine in res.engines:
         lines += [f"### {engine}", "", "| query | cold: Zhili (remote mode) | cold: straight to the store | "
                   "cold: Zhili ÷ straight | cold: straight, default graph merged per query (before) | "

@@ -46,10 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sections", default="endpoints,rest,scale,graph,remote")
     parser.add_argument("--engines", default="oxigraph,virtuoso", help="stores behind remote mode (section 5)")
-    parser.add_argument("--remote-rounds", type=int, default=10, help="cold rounds per run (section 5)")
+    parser.add_argument("--remote-seconds", type=int, default=1, help="seconds per latency cell (section 5)")
     parser.add_argument("--runs", type=int, default=3, help="repeated runs behind every min/median/max")
-    parser.add_argument("--rounds", type=int, default=20, help="latency rounds per run (section 1)")
-    parser.add_argument("--window", type=float, default=5.0, help="seconds per throughput window (section 1)")
+    parser.add_argument("--seconds", type=int, default=1, help="seconds per latency cell (section 1)")
+    parser.add_argument("--window", type=int, default=5, help="seconds per throughput window (section 1)")
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--sizes", default="7,300,3000", help="localities per scale step (section 3)")
     parser.add_argument("--scale-runs", type=int, default=2, help="server starts per scale step")
@@ -59,9 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes to exercise the harness (not a benchmark)")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.runs, args.rounds, args.window, args.clients = 1, 2, 0.5, "1,2"
+        args.runs, args.seconds, args.window, args.clients = 1, 1, 1, "1,2"
         args.sizes, args.scale_runs, args.graph_runs, args.no_readme = "7,12", 1, 1, True
-        args.remote_rounds, args.engines = 1, "oxigraph"  # Virtuoso differs only in how the store starts
+        args.remote_seconds, args.engines = 1, "oxigraph"  # Virtuoso differs only in how the store starts
     sections = set(args.sections.split(","))
     clients = tuple(int(c) for c in args.clients.split(","))
     started = time.time()
@@ -73,9 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         import endpoints
 
         print("section 1: /sparql beside the Oxigraph server and rdflib-endpoint", flush=True)
-        res = endpoints.run(args.runs, args.rounds, args.window, clients,
+        res = endpoints.run(args.runs, args.seconds, args.window, clients,
                             examples=["02", "03", "08"] if args.smoke else None)
-        body += endpoints.report(res, args.runs, args.rounds, args.window) + [""]
+        body += endpoints.report(res, args.runs, args.seconds, args.window) + [""]
         headline += endpoints.headline(res)
     if "rest" in sections:
         import rest
@@ -106,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
 
         engines = args.engines.split(",")
         print(f"section 5: remote mode on {engines}", flush=True)
-        res = remote.run(engines, args.runs, args.remote_rounds, examples=["02", "03", "08"] if args.smoke else None)
-        body += remote.report(res, args.runs, args.remote_rounds) + [""]
+        res = remote.run(engines, args.runs, args.remote_seconds, examples=["02", "03", "08"] if args.smoke else None)
+        body += remote.report(res, args.runs, args.remote_seconds) + [""]
         headline += remote.headline(res)
 
     minutes = (time.time() - started) / 60
