@@ -19,6 +19,7 @@ import ctypes
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -214,7 +215,7 @@ def serve_behind_front_cache(host: str, port: int, log_level: str, settings: Set
     upstream_port = _free_loopback_port()
     os.environ["ZHILI_TRUSTED_PROXIES"] = "127.0.0.1"
     server = uvicorn.Server(uvicorn.Config("api.app:create_app", factory=True, host="127.0.0.1", port=upstream_port,
-                                           log_level=log_level, **uvicorn_options(Settings.from_env())))
+                                           log_level=log_level, **uvicorn_options(settings)))
     front = FrontCache(host, port, upstream_port, settings)
     failure: list[str] = []
 
@@ -248,16 +249,12 @@ def serve_behind_front_cache(host: str, port: int, log_level: str, settings: Set
 
 
 def _free_loopback_port() -> int:
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
 def _wait_listening(host: str, port: int, process: subprocess.Popen, timeout: float) -> None:
-    import socket
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

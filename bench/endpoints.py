@@ -206,7 +206,7 @@ def run(runs: int = 3, seconds: int = 1, window: int = 5, clients: tuple[int, ..
                     for ratios, table, system in ((res.ratio_p50, warm, ZHILI), (res.ratio_front_p50, warm, FRONT),
                                                   (res.ratio_cold_p50, cold, ZHILI),
                                                   (res.ratio_front_cold_p50, cold, FRONT)):
-                        reference = (cold if table is cold else warm)[OXI_MEM].get(name)
+                        reference = table[OXI_MEM].get(name)
                         if name in table[system] and reference is not None:
                             ratios[name].add(table[system][name].p50_ms / reference.p50_ms)
                     if with_rdflib and name in warm[RDFLIB] and name in warm[ZHILI]:

@@ -83,7 +83,7 @@ def run(engines: list[str], runs: int = 3, seconds: int = 1, examples: list[str]
         query_url, env, stop = _store(engine)
         try:
             with zhili_server({"ZHILI_STORE": query_url, **env}) as zhili, httpx.Client(timeout=120) as client:
-                rows = httpx.post(query_url, data={"query": RECORD_QUERY}, headers={"Accept": ACCEPT}, timeout=120).json()
+                rows = client.post(query_url, data={"query": RECORD_QUERY}, headers={"Accept": ACCEPT}).json()
                 release = release_from_rows([{k: (v["value"] if k not in ("quads", "union_triples") else int(v["value"]))
                                               for k, v in row.items()} for row in rows["results"]["bindings"]])
                 assert release and release.union, "the store holds no release with a union graph"

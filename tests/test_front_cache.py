@@ -16,12 +16,12 @@ import httpx
 import psutil
 import pytest
 from conftest import LiveServer
+from test_fairness import EXPLOSIVE, _client
 from test_http_cache import GETS
 
 from api.front_cache import STATUS_HEADER, FrontCache, FrontCacheError
 from api.settings import Settings
 
-EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 HOP_HEADERS = {"date", "connection", "keep-alive", STATUS_HEADER.lower()}
 
 
@@ -31,11 +31,6 @@ def front():
                         args=("--front-cache",))
     yield server
     server.stop()
-
-
-def _client(n: int) -> httpx.Client:
-    """Its own loopback source address, so the service sees a distinct peer."""
-    return httpx.Client(transport=httpx.HTTPTransport(local_address=f"127.0.0.{n}"), timeout=60)
 
 
 def _headers(response: httpx.Response) -> list[tuple[str, str]]:
